@@ -1,0 +1,132 @@
+"""The `rollax` command: list plugins and run their demos."""
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .__about__ import __version__
+from ._registry import PluginInfo, Registry, registry as default_registry
+
+_KIND_FIELDS = ("runners", "steppers", "layers", "summarisers", "demos")
+
+
+def _registered(info: PluginInfo) -> str:
+    parts = [
+        f"{kind}: {', '.join(names)}"
+        for kind in _KIND_FIELDS
+        if (names := getattr(info, kind))
+    ]
+    return "; ".join(parts) or "(nothing)"
+
+
+def format_plugins(infos: Sequence[PluginInfo]) -> str:
+    """A plain-text table of plugins, their versions and what they registered."""
+    if not infos:
+        return (
+            "No rollax plugins are installed. Install one (e.g. `pip install "
+            "lenia-runner`) or all of them (`pip install rollax`)."
+        )
+    rows = [("plugin", "version", "registered")]
+    for info in infos:
+        registered = _registered(info)
+        if info.errors:
+            registered = "BROKEN: " + " | ".join(info.errors)
+        rows.append((info.name, info.version or "-", registered))
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]}" for r in rows]
+    lines.insert(1, f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 10}")
+    return "\n".join(lines)
+
+
+def _cmd_plugins(args: argparse.Namespace, reg: Registry) -> int:
+    infos = reg.plugins()
+    print(format_plugins(infos))
+    return 1 if any(info.errors for info in infos) else 0
+
+
+def _cmd_demo(args: argparse.Namespace, reg: Registry) -> int:
+    available = reg.demos()
+    names = args.names or sorted(available)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        print(
+            f"rollax demo: unknown demo(s) {', '.join(unknown)}; available: "
+            f"{', '.join(sorted(available)) or 'none (install a plugin)'}",
+            file=sys.stderr,
+        )
+        return 2
+    if not names:
+        print(
+            "rollax demo: no demos installed; install the plugins "
+            "(`pip install rollax`) and try again",
+            file=sys.stderr,
+        )
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    failed = 0
+    bar = tqdm(names, desc="rollax demo", unit="demo", disable=args.no_progress)
+    for name in bar:
+        bar.set_postfix_str(name)
+        demo = available[name]
+        start = time.perf_counter()
+        try:
+            summary = demo(out / name, quick=args.quick)
+            status = "ok"
+        except Exception as e:  # noqa: BLE001 -- report it, run the other demos
+            failed += 1
+            summary = f"FAILED: {type(e).__name__}: {e}"
+            status = "failed"
+            traceback.print_exc(file=sys.stderr)
+        seconds = time.perf_counter() - start
+        results.append(
+            {
+                "name": name,
+                "status": status,
+                "summary": summary,
+                "seconds": round(seconds, 2),
+                "outputs": str(out / name),
+            }
+        )
+        tqdm.write(f"{name}: {summary} [{seconds:.1f} s, {out / name}]")
+    (out / "summary.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rollax",
+        description="rollax: JAX simulation and learning libraries and their plugins.",
+    )
+    parser.add_argument("--version", action="version", version=f"rollax {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("plugins", help="list installed plugins and what they provide")
+    p.set_defaults(func=_cmd_plugins)
+    d = sub.add_parser("demo", help="run the demos of installed plugins")
+    d.add_argument("names", nargs="*", help="demos to run (default: all)")
+    d.add_argument(
+        "--out", default="rollax-demo", help="output directory (default: ./rollax-demo)"
+    )
+    d.add_argument(
+        "--quick", action="store_true", help="a smaller budget, for smoke tests"
+    )
+    d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    d.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
+    """Entry point of the `rollax` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return args.func(args, registry or default_registry)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,15 @@
+"""Conformance test suites and helpers for rollax plugins (needs pytest)."""
+
+from ._conformance import (
+    LayerTests as LayerTests,
+    RunnerTests as RunnerTests,
+    StepperTests as StepperTests,
+    SummariserTests as SummariserTests,
+)
+from ._helpers import (
+    assert_finite as assert_finite,
+    assert_same_structure as assert_same_structure,
+    assert_trees_close as assert_trees_close,
+    assert_trees_equal as assert_trees_equal,
+    stack as stack,
+)
