@@ -80,7 +80,7 @@ def _cmd_demo(args: argparse.Namespace, reg: Registry) -> int:
         try:
             summary = demo(out / name, quick=args.quick)
             status = "ok"
-        except Exception as e:  # noqa: BLE001 -- report it, run the other demos
+        except Exception as e:
             failed += 1
             summary = f"FAILED: {type(e).__name__}: {e}"
             status = "failed"

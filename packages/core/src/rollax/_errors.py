@@ -11,7 +11,7 @@ class PluginWarning(UserWarning):
 
     Raised as a warning for a plugin that fails to import, a hook that raises, or a
     hook that returns something other than the classes it promises. The problem is
-    also recorded in [`rollax.plugins`][] and shown by `rollax plugins`.
+    also recorded in `rollax.plugins()` and shown by `rollax plugins`.
     """
 
 

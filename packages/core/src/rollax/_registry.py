@@ -185,7 +185,7 @@ class Registry:
             self._origin[ep.name] = (dist, version)
             try:
                 module = ep.load()
-            except Exception as e:  # noqa: BLE001 -- one broken plugin must not take the others down
+            except Exception as e:
                 self._record_load_error(
                     ep.name,
                     f"failed to import {ep.value!r}: {type(e).__name__}: {e}. "
@@ -390,7 +390,7 @@ def _call_hook(
     """Call one hook implementation; return the valid items and the problems."""
     try:
         result = function()
-    except Exception as e:  # noqa: BLE001 -- reported as a PluginWarning, not fatal
+    except Exception as e:
         return [], [f"{hook_name}() raised {type(e).__name__}: {e}"]
     if result is None:
         return [], []

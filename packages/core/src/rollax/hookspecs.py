@@ -2,7 +2,7 @@
 
 Every hook is a registration hook: it takes no arguments and returns a sequence of
 classes (or, for `register_demos`, of [`rollax.Demo`][] objects). A plugin module
-implements any subset of them, each decorated with [`rollax.hookimpl`][], and is
+implements any subset of them, each decorated with `rollax.hookimpl`, and is
 announced by an entry point in the `rollax` group named after its distribution:
 
 ```toml
