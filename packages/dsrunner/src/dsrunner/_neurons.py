@@ -1,0 +1,392 @@
+"""Built-in neuron models: `LIF`, `LifRef`, `HH`, `Izhikevich`.
+
+The equations live in pure module-level functions shared by the stateful models and
+by the pure rollax steppers in `_steppers.py`.
+"""
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from ._dynsys import Dynamic
+from ._environ import share
+from ._initialize import OneInit, Uniform, ZeroInit
+from ._integrators import JointEq, exprel, odeint
+from ._modes import Mode
+
+# -- pure equations ---------------------------------------------------------------
+
+
+def lif_rhs(V, t, I, V_rest, R, tau):  # noqa: E741
+    """dV/dt of the leaky integrate-and-fire neuron."""
+    return (-V + V_rest + R * I) / tau
+
+
+def lif_integral(method: str):
+    return odeint(lif_rhs, method=method)
+
+
+def lifref_step(integral, V, t_last_spike, t, I, dt, p):  # noqa: E741
+    """One LIF step with refractoriness; `p` holds the parameters.
+
+    **Returns:**
+
+    `(V, spike, t_last_spike, refractory)` after the step.
+    """
+    V_new = integral(V, t, I, p["V_rest"], p["R"], p["tau"], dt=dt)
+    refractory = (t - t_last_spike) <= p["tau_ref"]
+    V_new = jnp.where(refractory, V, V_new)
+    spike = V_new >= p["V_th"]
+    V_new = jnp.where(spike, p["V_reset"], V_new)
+    t_last = jnp.where(spike, t, t_last_spike)
+    return V_new, spike, t_last, jnp.logical_or(refractory, spike)
+
+
+def _hh_dV(V, t, m, h, n, I, ENa, gNa, EK, gK, EL, gL, C):  # noqa: E741
+    i_na = gNa * m**3 * h * (V - ENa)
+    return (-i_na - gK * n**4 * (V - EK) - gL * (V - EL) + I) / C
+
+
+def _hh_dm(m, t, V):
+    a = 1.0 / exprel(-(V + 40.0) / 10.0)
+    return a * (1 - m) - 4.0 * jnp.exp(-(V + 65.0) / 18.0) * m
+
+
+def _hh_dh(h, t, V):
+    a = 0.07 * jnp.exp(-(V + 65.0) / 20.0)
+    return a * (1 - h) - h / (1.0 + jnp.exp(-(V + 35.0) / 10.0))
+
+
+def _hh_dn(n, t, V):
+    a = 0.1 / exprel(-(V + 55.0) / 10.0)
+    return a * (1 - n) - 0.125 * jnp.exp(-(V + 65.0) / 80.0) * n
+
+
+def hh_gate_steady(V):
+    """Steady-state `(m, h, n)` at membrane potential `V`."""
+    ma, mb = 1.0 / exprel(-(V + 40.0) / 10.0), 4.0 * jnp.exp(-(V + 65.0) / 18.0)
+    ha = 0.07 * jnp.exp(-(V + 65.0) / 20.0)
+    hb = 1.0 / (1.0 + jnp.exp(-(V + 35.0) / 10.0))
+    na, nb = 0.1 / exprel(-(V + 55.0) / 10.0), 0.125 * jnp.exp(-(V + 65.0) / 80.0)
+    return ma / (ma + mb), ha / (ha + hb), na / (na + nb)
+
+
+def hh_integral(method: str):
+    return odeint(JointEq(_hh_dV, _hh_dm, _hh_dh, _hh_dn), method=method)
+
+
+def hh_step(integral, V, m, h, n, t, I, dt, p):  # noqa: E741
+    """One HH step. **Returns:** `(V, m, h, n, spike)`; spike = upward crossing."""
+    V2, m2, h2, n2 = integral(
+        V, m, h, n, t, I, p["ENa"], p["gNa"], p["EK"], p["gK"], p["EL"], p["gL"],
+        p["C"], dt=dt,
+    )  # fmt: skip
+    spike = jnp.logical_and(V < p["V_th"], V2 >= p["V_th"])
+    return V2, m2, h2, n2, spike
+
+
+def _izh_dV(V, t, u, I):  # noqa: E741
+    return 0.04 * V * V + 5.0 * V + 140.0 - u + I
+
+
+def _izh_du(u, t, V, a, b):
+    return a * (b * V - u)
+
+
+def izh_integral(method: str):
+    return odeint(JointEq(_izh_dV, _izh_du), method=method)
+
+
+def izh_step(integral, V, u, t, I, dt, p):  # noqa: E741
+    """One Izhikevich step. **Returns:** `(V, u, spike)`."""
+    V2, u2 = integral(V, u, t, I, p["a"], p["b"], dt=dt)
+    spike = V2 >= p["V_th"]
+    V2 = jnp.where(spike, p["c"], V2)
+    u2 = jnp.where(spike, u2 + p["d"], u2)
+    return V2, u2, spike
+
+
+# -- stateful models --------------------------------------------------------------
+
+
+class _Neuron(Dynamic):
+    """Shared plumbing: an `input` Variable summed into the drive, cleared per step."""
+
+    def __init__(self, size, keep_size, name, mode, method):
+        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+        self.method = method
+
+    def _drive(self, x: Any, V: Any) -> Any:
+        x = 0.0 if x is None else x
+        x = x + self.input.value
+        return self.sum_current_inputs(V, init=x)
+
+    def clear_input(self, *args: Any, **kwargs: Any) -> None:
+        self.input.value = jnp.zeros_like(self.input.value)
+
+
+class LIF(_Neuron):
+    """Leaky integrate-and-fire neuron without refractory period.
+
+    `tau dV/dt = -(V - V_rest) + R I`; a spike when `V >= V_th`, then `V = V_reset`.
+    The drive `I` is the `update(x)` argument plus the `input` Variable (cleared
+    after every step) plus the registered current inputs (synapses).
+
+    **Arguments:**
+
+    - `size`: number of neurons (or shape).
+    - `V_rest`, `V_reset`, `V_th`, `R`, `tau`: parameters (mV, MOhm, ms), scalars
+        or arrays broadcastable to the group.
+    - `V_initializer`: initial membrane potential (initializer or array).
+    - `method`: integration method (default `'exp_auto'`).
+    - `keep_size`, `mode`, `name`: as in `Dynamic`.
+    """
+
+    def __init__(
+        self,
+        size: Any,
+        sharding: Any = None,
+        keep_size: bool = False,
+        mode: Mode | None = None,
+        name: str | None = None,
+        spk_fun: Any = None,
+        spk_dtype: Any = None,
+        spk_reset: str = "soft",
+        detach_spk: bool = False,
+        method: str = "exp_auto",
+        init_var: bool = True,
+        scaling: Any = None,
+        V_rest: Any = 0.0,
+        V_reset: Any = -5.0,
+        V_th: Any = 20.0,
+        R: Any = 1.0,
+        tau: Any = 10.0,
+        V_initializer: Any = ZeroInit(),
+        noise: Any = None,
+    ):
+        super().__init__(size, keep_size, name, mode, method)
+        self.V_rest = self.init_param(V_rest)
+        self.V_reset = self.init_param(V_reset)
+        self.V_th = self.init_param(V_th)
+        self.R = self.init_param(R)
+        self.tau = self.init_param(tau)
+        self._V_initializer = V_initializer
+        self.integral = lif_integral(method)
+        if init_var:
+            self.reset_state(self.mode)
+
+    def derivative(self, V, t, I):  # noqa: E741
+        return lif_rhs(V, t, I, self.V_rest, self.R, self.tau)
+
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
+        self._set_var('V', self._V_initializer, batch_or_mode)
+        self._set_var('spike', ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        self._set_var('input', ZeroInit(), batch_or_mode)
+
+    def update(self, x: Any = None) -> Any:
+        t, dt = share["t"], share["dt"]
+        I = self._drive(x, self.V.value)  # noqa: E741
+        V = self.integral(self.V.value, t, I, self.V_rest, self.R, self.tau, dt=dt)
+        V = V + self.sum_delta_inputs()
+        spike = V >= self.V_th
+        self.V.value = jnp.where(spike, self.V_reset, V)
+        self.spike.value = spike
+        return spike
+
+
+class LifRef(LIF):
+    """Leaky integrate-and-fire neuron with an absolute refractory period.
+
+    As `LIF`, and for `tau_ref` ms after a spike (while `t - t_last_spike <=
+    tau_ref`, `t` being the start-of-step time) the membrane potential is held.
+
+    **Arguments:**
+
+    - `tau_ref`: refractory period (ms), default 0.
+    - `ref_var`: also keep a boolean `refractory` Variable.
+    - the rest as in `LIF`.
+    """
+
+    def __init__(
+        self, size: Any, *args: Any, tau_ref: Any = 0.0, ref_var: bool = False,
+        **kwargs: Any,
+    ):  # fmt: skip
+        self.ref_var = ref_var
+        self.tau_ref = tau_ref
+        super().__init__(size, *args, **kwargs)
+        self.tau_ref = self.init_param(tau_ref)
+
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
+        super().reset_state(batch_or_mode)
+        self._set_var('t_last_spike', OneInit(-1e7), batch_or_mode)
+        if self.ref_var:
+            self._set_var("refractory", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "V_rest": self.V_rest, "R": self.R, "tau": self.tau,
+            "tau_ref": self.tau_ref, "V_th": self.V_th, "V_reset": self.V_reset,
+        }  # fmt: skip
+
+    def update(self, x: Any = None) -> Any:
+        t, dt = share["t"], share["dt"]
+        I = self._drive(x, self.V.value)  # noqa: E741
+        V, spike, t_last, refr = lifref_step(
+            self.integral, self.V.value, self.t_last_spike.value, t, I, dt,
+            self._params(),
+        )  # fmt: skip
+        delta = self.sum_delta_inputs()
+        if self.delta_inputs:
+            V = jnp.where(refr, V, V + delta)
+        self.V.value = V
+        self.spike.value = spike
+        self.t_last_spike.value = t_last
+        if self.ref_var:
+            self.refractory.value = refr
+        return spike
+
+
+LifRefLTC = LifRef
+LifLTC = LIF
+
+
+class HH(_Neuron):
+    """Hodgkin-Huxley neuron (squid axon parameters, 1952).
+
+    A spike is an upward crossing of `V_th` during the step.
+
+    **Arguments:**
+
+    - `size`: number of neurons.
+    - `ENa`, `gNa`, `EK`, `gK`, `EL`, `gL`, `C`, `V_th`: parameters.
+    - `V_initializer`: default `Uniform(-70, -60)`.
+    - `m_initializer`, `h_initializer`, `n_initializer`: default: the steady state
+        at the initial V.
+    - `method`: integration method (default `'exp_auto'`).
+    """
+
+    def __init__(
+        self,
+        size: Any,
+        sharding: Any = None,
+        keep_size: bool = False,
+        mode: Mode | None = None,
+        name: str | None = None,
+        method: str = "exp_auto",
+        init_var: bool = True,
+        ENa: Any = 50.0,
+        gNa: Any = 120.0,
+        EK: Any = -77.0,
+        gK: Any = 36.0,
+        EL: Any = -54.387,
+        gL: Any = 0.03,
+        V_th: Any = 20.0,
+        C: Any = 1.0,
+        V_initializer: Any = Uniform(-70.0, -60.0),
+        m_initializer: Any = None,
+        h_initializer: Any = None,
+        n_initializer: Any = None,
+        noise: Any = None,
+    ):
+        super().__init__(size, keep_size, name, mode, method)
+        self.ENa, self.gNa = self.init_param(ENa), self.init_param(gNa)
+        self.EK, self.gK = self.init_param(EK), self.init_param(gK)
+        self.EL, self.gL = self.init_param(EL), self.init_param(gL)
+        self.C, self.V_th = self.init_param(C), self.init_param(V_th)
+        self._inits = (V_initializer, m_initializer, h_initializer, n_initializer)
+        self.integral = hh_integral(method)
+        if init_var:
+            self.reset_state(self.mode)
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "ENa": self.ENa, "gNa": self.gNa, "EK": self.EK, "gK": self.gK,
+            "EL": self.EL, "gL": self.gL, "C": self.C, "V_th": self.V_th,
+        }  # fmt: skip
+
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
+        vi, mi, hi, ni = self._inits
+        self._set_var('V', vi, batch_or_mode)
+        m0, h0, n0 = hh_gate_steady(self.V.value)
+        self._set_var("m", m0 if mi is None else mi, batch_or_mode)
+        self._set_var("h", h0 if hi is None else hi, batch_or_mode)
+        self._set_var("n", n0 if ni is None else ni, batch_or_mode)
+        self._set_var('spike', ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        self._set_var('input', ZeroInit(), batch_or_mode)
+
+    def update(self, x: Any = None) -> Any:
+        t, dt = share["t"], share["dt"]
+        I = self._drive(x, self.V.value)  # noqa: E741
+        V, m, h, n, spike = hh_step(
+            self.integral, self.V.value, self.m.value, self.h.value, self.n.value,
+            t, I, dt, self._params(),
+        )  # fmt: skip
+        self.V.value = V + self.sum_delta_inputs()
+        self.m.value, self.h.value, self.n.value = m, h, n
+        self.spike.value = spike
+        return spike
+
+
+HHLTC = HH
+
+
+class Izhikevich(_Neuron):
+    """Izhikevich (2003) neuron: `dV = 0.04V^2 + 5V + 140 - u + I`, `du = a(bV - u)`.
+
+    **Arguments:**
+
+    - `size`: number of neurons.
+    - `a`, `b`, `c`, `d`, `V_th`: parameters (defaults: regular spiking).
+    - `V_initializer`, `u_initializer`: initial values (-65 and 0).
+    - `method`: integration method (default `'exp_auto'`).
+    """
+
+    def __init__(
+        self,
+        size: Any,
+        sharding: Any = None,
+        keep_size: bool = False,
+        mode: Mode | None = None,
+        name: str | None = None,
+        method: str = "exp_auto",
+        init_var: bool = True,
+        a: Any = 0.02,
+        b: Any = 0.20,
+        c: Any = -65.0,
+        d: Any = 8.0,
+        V_th: Any = 30.0,
+        V_initializer: Any = OneInit(-65.0),
+        u_initializer: Any = OneInit(0.0),
+        noise: Any = None,
+    ):
+        super().__init__(size, keep_size, name, mode, method)
+        self.a, self.b = self.init_param(a), self.init_param(b)
+        self.c, self.d = self.init_param(c), self.init_param(d)
+        self.V_th = self.init_param(V_th)
+        self._inits = (V_initializer, u_initializer)
+        self.integral = izh_integral(method)
+        if init_var:
+            self.reset_state(self.mode)
+
+    def _params(self) -> dict[str, Any]:
+        return {"a": self.a, "b": self.b, "c": self.c, "d": self.d, "V_th": self.V_th}
+
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
+        self._set_var('V', self._inits[0], batch_or_mode)
+        self._set_var('u', self._inits[1], batch_or_mode)
+        self._set_var('spike', ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        self._set_var('input', ZeroInit(), batch_or_mode)
+
+    def update(self, x: Any = None) -> Any:
+        t, dt = share["t"], share["dt"]
+        I = self._drive(x, self.V.value)  # noqa: E741
+        V, u, spike = izh_step(
+            self.integral, self.V.value, self.u.value, t, I, dt, self._params()
+        )
+        self.V.value = V + self.sum_delta_inputs()
+        self.u.value = u
+        self.spike.value = spike
+        return spike
+
+
+IzhikevichLTC = Izhikevich

@@ -1,0 +1,1 @@
+"""The hook implementations rollax finds through the entry point."""

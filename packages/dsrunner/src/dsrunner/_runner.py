@@ -1,0 +1,1025 @@
+"""`DSRunner`: runs a `DynamicalSystem` with inputs and monitors, compiled once."""
+
+import dataclasses
+import functools
+import inspect
+import itertools
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from ._dynsys import BrainPyObject, DynamicalSystem
+from ._environ import get_dt, share
+from ._errors import MathError, MonitorError, RunningError
+from ._modes import BatchingMode
+from ._monitor import DotDict, Monitor, SpikeTrain
+from ._variable import Variable
+
+_OPS = ("=", "+", "-", "*", "/")
+_TYPES = ("fix", "iter", "func")
+_CATEGORIES = ("fix", "array", "func", "iterator")
+_MAX_CHUNK = 1 << 16
+_DEFAULT_CHUNK_BYTES = 64 << 20
+_EFFICIENT_CHUNK_BYTES = 4 << 20
+
+
+class UnknownTargetError(RunningError, AttributeError):
+    """An input target name does not name a Variable of the model."""
+
+
+class UnknownMonitorError(MonitorError, AttributeError):
+    """A monitor name does not name a Variable of the model."""
+
+
+@dataclasses.dataclass
+class _Input:
+    key: str
+    var: Variable
+    kind: str
+    op: str
+    value: Any
+    shared: bool = False
+
+
+@dataclasses.dataclass
+class _Mon:
+    key: str
+    var: Variable | None
+    func: Callable[..., Any] | None
+    index: Any
+    every: int = 1
+    spikes: bool = False
+    dtype: Any = None
+    shared: bool = False
+
+
+def _wants_shared(fn: Callable[..., Any]) -> bool:
+    """True if `fn` takes exactly one required positional argument (old style)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    required = [
+        p
+        for p in params
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(required) == 1
+
+
+def _pow2_ceil(n: int) -> int:
+    return 1 if n <= 1 else 1 << (n - 1).bit_length()
+
+
+def _pow2_floor(n: int) -> int:
+    return 1 if n <= 1 else 1 << (n.bit_length() - 1)
+
+
+def _leaf_sig(x: Any) -> tuple[Any, ...]:
+    return (
+        tuple(np.shape(x)),
+        str(jnp.result_type(x)),
+        bool(getattr(x, "weak_type", False)),
+        getattr(x, "sharding", None),
+    )
+
+
+def _num_steps(duration: Any, dt: float) -> int:
+    if isinstance(duration, bool) or not isinstance(duration, (int, float, np.number)):
+        raise RunningError(
+            f"expected duration to be a positive number, got {duration!r}"
+        )
+    duration = float(duration)
+    if not math.isfinite(duration) or duration <= 0:
+        raise RunningError(
+            f"expected a positive, finite duration, got {duration}; give the "
+            "simulated time to run, in the same unit as dt"
+        )
+    ratio = duration / dt
+    n = round(ratio)
+    if abs(ratio - n) > 1e-6 * max(1.0, ratio):
+        n = int(ratio)
+        warnings.warn(
+            f"duration {duration} is not a whole number of steps of dt={dt} "
+            f"({ratio:.6g} steps); running {n} steps ({n * dt:.6g})",
+            UserWarning,
+            stacklevel=3,
+        )
+    if n < 1:
+        raise RunningError(
+            f"duration {duration} is shorter than one step (dt={dt}); expected a "
+            "duration of at least dt"
+        )
+    return n
+
+
+class DSRunner(BrainPyObject):
+    """Run a `DynamicalSystem` over time, with inputs and monitors.
+
+    Drop-in for `brainpy.DSRunner`: same arguments, defaults, time semantics (at
+    step `i`, `share['t'] = t0 + i*dt` is the time at the start of the step; the
+    monitors are read after the update; `mon['ts']` labels each record with that
+    start-of-step time; time continues across `run()` calls). Unlike BrainPy, the
+    loop is compiled once per shape signature and run in fixed-size chunks, so a
+    second `run()` (or another duration) does not recompile; monitors stream to
+    the host chunk by chunk; `run()` returns only when the results are ready.
+
+    **Arguments:**
+
+    - `target`: the model to run.
+    - `inputs`: `(target, value[, type[, op]])` tuples (a single one or a list);
+        `target` a Variable or a dotted path (`'E.input'`), `type` one of
+        `'fix'` (constant), `'iter'` (an array or iterable with one entry per step,
+        indexed from the start of each run), `'func'` (a callable with no
+        arguments, called every step); `op` one of `'+'` (default), `'-'`, `'*'`,
+        `'/'`, `'='`. Or a callable called every step (before the update).
+    - `monitors`: a list of names or `(name, index)` tuples, or a dict of
+        `key -> Variable | (Variable, index) | name | (name, index) | callable |
+        Monitor`.
+    - `numpy_mon_after_run`: convert the monitors to numpy after each run.
+    - `jit`: `True`/`False`, or a dict with a `'predict'` key. `False` runs the
+        step eagerly in Python (slow, but `print` works).
+    - `dyn_vars`: accepted for compatibility (Variables are found automatically).
+    - `memory_efficient`: use small chunks so device memory stays small.
+    - `dt`: the time step; default `dsrunner.get_dt()`. Never changes the global.
+    - `t0`: the start time.
+    - `progress_bar`: show a tqdm bar (updated between chunks).
+    - `data_first_axis`: `'T'` or `'B'` (batching mode only): whether run inputs,
+        outputs and monitors have time or batch first. Default `'B'` in batching
+        mode, else `'T'`.
+    - `fun_inputs`, `fun_monitors`: deprecated forms of callable inputs/monitors.
+    - `chunk_size`: the most steps per compiled chunk; default: from a memory
+        budget for the monitors (64 MiB, 4 MiB with `memory_efficient`).
+    - `name`: the runner's name.
+    """
+
+    def __init__(
+        self,
+        target: DynamicalSystem,
+        inputs: Any = (),
+        monitors: Any = None,
+        numpy_mon_after_run: bool = True,
+        jit: bool | dict[str, bool] = True,
+        dyn_vars: Any = None,
+        memory_efficient: bool = False,
+        dt: float | None = None,
+        t0: float = 0.0,
+        progress_bar: bool = True,
+        data_first_axis: str | None = None,
+        fun_inputs: Callable[..., Any] | None = None,
+        fun_monitors: dict[str, Callable[..., Any]] | None = None,
+        *,
+        chunk_size: int | None = None,
+        name: str | None = None,
+    ):
+        super().__init__(name=name)
+        if not isinstance(target, DynamicalSystem):
+            raise RunningError(
+                f"expected the target to be a dsrunner DynamicalSystem, got "
+                f"{type(target).__name__}"
+            )
+        self.target = target
+        # jit
+        if isinstance(jit, bool):
+            self.jit = {"predict": jit}
+        elif isinstance(jit, dict):
+            self.jit = dict(jit)
+            self.jit.setdefault("predict", True)
+        else:
+            raise ValueError(
+                f"expected jit to be a bool or a dict like {{'predict': True}}, got "
+                f"{jit!r}"
+            )
+        if not isinstance(progress_bar, bool):
+            raise ValueError(f"expected progress_bar to be a bool, got {progress_bar!r}")
+        self.progress_bar = progress_bar
+        self.numpy_mon_after_run = bool(numpy_mon_after_run)
+        if memory_efficient and not numpy_mon_after_run:
+            raise ValueError(
+                "memory_efficient=True needs numpy_mon_after_run=True (the monitors "
+                "are moved to the host as they are recorded)"
+            )
+        self.memory_efficient = bool(memory_efficient)
+        self.dyn_vars = dyn_vars
+        # time
+        if dt is None:
+            dt = get_dt()
+        if isinstance(dt, bool) or not isinstance(dt, (int, float, np.floating)):
+            raise RunningError(f"expected dt to be a positive float, got {dt!r}")
+        if not math.isfinite(dt) or dt <= 0:
+            raise RunningError(f"expected dt to be a positive, finite float, got {dt}")
+        self.dt = float(dt)
+        if isinstance(t0, bool) or not isinstance(t0, (int, float, np.number)):
+            raise RunningError(f"expected t0 to be a float, got {t0!r}")
+        self.t0 = float(t0)
+        self.i0 = 0
+        if data_first_axis is None:
+            data_first_axis = "B" if isinstance(target.mode, BatchingMode) else "T"
+        if data_first_axis not in ("B", "T"):
+            raise ValueError(
+                f"expected data_first_axis 'B' or 'T', got {data_first_axis!r}"
+            )
+        self.data_first_axis = data_first_axis
+        if chunk_size is not None and (
+            isinstance(chunk_size, bool)
+            or not isinstance(chunk_size, int)
+            or chunk_size < 1
+        ):
+            raise ValueError(f"expected chunk_size to be a positive int, got {chunk_size!r}")
+        self.chunk_size = chunk_size
+        # inputs
+        self._fun_inputs = None
+        if fun_inputs is not None:
+            warnings.warn(
+                "fun_inputs is deprecated; pass the callable as inputs",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if not callable(fun_inputs):
+                raise ValueError(f"expected fun_inputs to be callable, got {fun_inputs!r}")
+            self._fun_inputs = fun_inputs
+        self._callable_inputs: Callable[..., Any] | None = None
+        self._callable_wants_shared = False
+        self._inputs: list[_Input] = []
+        if callable(inputs):
+            self._callable_inputs = inputs
+            self._callable_wants_shared = _wants_shared(inputs)
+            if self._callable_wants_shared:
+                warnings.warn(
+                    "an inputs callable that takes the shared arguments is "
+                    "deprecated; take no arguments and read dsrunner.share instead",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+        else:
+            self._inputs = self._parse_inputs(inputs)
+        # monitors
+        self._mons: dict[str, _Mon] = self._parse_monitors(monitors)
+        if fun_monitors is not None:
+            warnings.warn(
+                "fun_monitors is deprecated; put the callables in monitors",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            for key, fn in dict(fun_monitors).items():
+                self._add_mon(self._mons, self._mon_from_value(key, fn))
+        self.mon = DotDict()
+        self.mon_ts: dict[str, np.ndarray] = {}
+        self._compiled: dict[Any, Any] = {}
+        self._spike_sizes: dict[str, int] = {}
+        self.timing: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- resolution
+    def _valid_names(self) -> list[str]:
+        return sorted(self.target.vars(method="relative"))
+
+    def _resolve(self, path: str, err: type[Exception], what: str) -> Variable:
+        obj: Any = self.target
+        parts = path.split(".")
+        if not hasattr(obj, parts[0]):
+            nodes = self.target.nodes()
+            if parts[0] in nodes and len(parts) > 1:
+                obj = nodes[parts[0]]
+                parts = parts[1:]
+        for p in parts:
+            if not hasattr(obj, p):
+                raise err(
+                    f"unknown {what} {path!r}: the model has no attribute {p!r} "
+                    f"there; expected one of {self._valid_names()}"
+                )
+            obj = getattr(obj, p)
+        if not isinstance(obj, Variable):
+            raise err(
+                f"{what} {path!r} is a {type(obj).__name__}, expected a Variable; "
+                f"the model's Variables are {self._valid_names()}"
+            )
+        return obj
+
+    # ---------------------------------------------------------------- inputs
+    def _parse_inputs(self, inputs: Any) -> list[_Input]:
+        if inputs is None:
+            return []
+        if isinstance(inputs, tuple) and inputs and isinstance(inputs[0], (str, Variable)):
+            inputs = [inputs]
+        if not isinstance(inputs, (list, tuple)):
+            raise RunningError(
+                "expected inputs as (target, value[, type[, op]]) tuples, a list of "
+                f"them, or a callable; got {type(inputs).__name__}"
+            )
+        parsed = []
+        for item in inputs:
+            if not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 4:
+                raise RunningError(
+                    f"expected each input as (target, value[, type[, op]]), got "
+                    f"{item!r}"
+                )
+            tgt, value = item[0], item[1]
+            typ = item[2] if len(item) > 2 else "fix"
+            op = item[3] if len(item) > 3 else "+"
+            if typ not in _TYPES:
+                raise RunningError(
+                    f"input {tgt!r}: unknown type {typ!r}; expected one of {_TYPES}"
+                )
+            if op not in _OPS:
+                raise RunningError(
+                    f"input {tgt!r}: unknown operation {op!r}; expected one of {_OPS}"
+                )
+            if isinstance(tgt, str):
+                key = tgt
+                var = self._resolve(tgt, UnknownTargetError, "input target")
+            elif isinstance(tgt, Variable):
+                key, var = f"<Variable {var_shape(tgt)}>", tgt
+            else:
+                raise RunningError(
+                    f"expected an input target that is a name or a Variable, got {tgt!r}"
+                )
+            parsed.append(self._make_input(key, var, value, typ, op))
+        order = {(c, o): n for n, (c, o) in enumerate(itertools.product(_CATEGORIES, _OPS))}
+        parsed.sort(key=lambda x: order[(x.kind, x.op)])
+        return parsed
+
+    def _make_input(self, key: str, var: Variable, value: Any, typ: str, op: str) -> _Input:
+        shape = var.shape
+        if typ == "func":
+            if not callable(value):
+                raise ValueError(
+                    f"input {key!r} has type 'func', expected a callable, got {value!r}"
+                )
+            return _Input(key, var, "func", op, value, _wants_shared(value))
+        if typ == "fix":
+            arr = jnp.asarray(_unwrap(value))
+            self._check_broadcast(key, arr.shape, shape, "value")
+            return _Input(key, var, "fix", op, arr.astype(var.dtype))
+        # iter
+        if isinstance(value, (np.ndarray, jax.Array, Variable)) or (
+            isinstance(value, (list, tuple)) and not _is_iterator(value)
+        ):
+            arr = np.asarray(_unwrap(value))
+            if arr.ndim == 0:
+                raise ValueError(
+                    f"input {key!r} has type 'iter', expected an array with a leading "
+                    f"time axis, got a scalar"
+                )
+            self._check_broadcast(key, arr.shape[1:], shape, "per-step value")
+            return _Input(key, var, "array", op, arr.astype(var.dtype))
+        if isinstance(value, Iterator) or hasattr(value, "__iter__"):
+            return _Input(key, var, "iterator", op, iter(value))
+        raise ValueError(
+            f"input {key!r} has type 'iter', expected an array or an iterable, got "
+            f"{type(value).__name__}"
+        )
+
+    @staticmethod
+    def _check_broadcast(key: str, got: tuple[int, ...], shape: tuple[int, ...], what: str):
+        try:
+            ok = np.broadcast_shapes(got, shape) == tuple(shape)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"input {key!r}: {what} of shape {tuple(got)} does not fit the target "
+                f"Variable of shape {tuple(shape)}; expected a shape that broadcasts "
+                f"to {tuple(shape)}"
+            )
+
+    # ---------------------------------------------------------------- monitors
+    def _parse_monitors(self, monitors: Any) -> dict[str, _Mon]:
+        mons: dict[str, _Mon] = {}
+        if monitors is None:
+            return mons
+        if isinstance(monitors, str):
+            monitors = [monitors]
+        if isinstance(monitors, dict):
+            for key, val in monitors.items():
+                if not isinstance(key, str):
+                    raise MonitorError(f"expected str monitor keys, got {key!r}")
+                self._add_mon(mons, self._mon_from_value(key, val))
+        elif isinstance(monitors, (list, tuple)):
+            for item in monitors:
+                if isinstance(item, str):
+                    self._add_mon(mons, self._mon_from_value(item, item))
+                elif (
+                    isinstance(item, (tuple, list))
+                    and len(item) == 2
+                    and isinstance(item[0], str)
+                ):
+                    self._add_mon(mons, self._mon_from_value(item[0], tuple(item)))
+                else:
+                    raise MonitorError(
+                        f"expected monitors given as names or (name, index) pairs, "
+                        f"got {item!r}"
+                    )
+        else:
+            raise MonitorError(
+                "expected monitors as a list of names / (name, index) pairs or a "
+                f"dict, got {type(monitors).__name__}"
+            )
+        return mons
+
+    def _add_mon(self, mons: dict[str, _Mon], m: _Mon) -> None:
+        if m.key in mons or m.key == "ts":
+            raise MonitorError(
+                f"duplicate monitor key {m.key!r}"
+                + (" ('ts' is reserved for the time labels)" if m.key == "ts" else "")
+                + "; expected each key once (BrainPy silently kept the last one)"
+            )
+        mons[m.key] = m
+
+    def _mon_from_value(self, key: str, val: Any) -> _Mon:
+        every, spikes, dtype = 1, False, None
+        if isinstance(val, Monitor):
+            every, spikes, dtype = val.every, val.spikes, val.dtype
+            val = val.target if val.index is None else (val.target, val.index)
+        index = None
+        if isinstance(val, tuple):
+            if len(val) != 2:
+                raise MonitorError(
+                    f"monitor {key!r}: expected (target, index), got {val!r}"
+                )
+            val, index = val
+        if isinstance(val, str):
+            val = self._resolve(val, UnknownMonitorError, "monitor")
+        if isinstance(val, Variable):
+            idx = self._check_index(key, val, index)
+            if spikes and val.dtype != jnp.bool_:
+                raise MonitorError(
+                    f"monitor {key!r}: spikes=True needs a boolean Variable, got "
+                    f"dtype {val.dtype}"
+                )
+            return _Mon(key, val, None, idx, every, spikes, dtype)
+        if callable(val):
+            if index is not None:
+                raise MonitorError(f"monitor {key!r}: a callable takes no index")
+            return _Mon(key, None, val, None, every, spikes, dtype, _wants_shared(val))
+        raise MonitorError(
+            f"monitor {key!r}: expected a Variable, a name, (target, index), a "
+            f"callable or a Monitor, got {type(val).__name__}"
+        )
+
+    @staticmethod
+    def _check_index(key: str, var: Variable, index: Any) -> Any:
+        if index is None:
+            return None
+        if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
+            idx = np.asarray([int(index)])
+        else:
+            idx = np.asarray(index)
+            if idx.dtype == bool:
+                idx = np.nonzero(idx)[0]
+            if not np.issubdtype(idx.dtype, np.integer):
+                raise MonitorError(
+                    f"monitor {key!r}: expected an integer index, got {index!r}"
+                )
+        n = var.shape[1] if var.batch_axis is not None else var.shape[0]
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            raise MonitorError(
+                f"monitor {key!r}: index {index!r} out of range for a Variable with "
+                f"{n} units; expected indices in [0, {n})"
+            )
+        return idx
+
+    # ---------------------------------------------------------------- the step
+    def _read_mon(self, m: _Mon, shared: dict[str, Any]) -> Any:
+        if m.func is not None:
+            v = m.func(shared) if m.shared else m.func()
+            v = jnp.asarray(_unwrap(v))
+        else:
+            assert m.var is not None
+            v = m.var.value
+            if m.index is not None:
+                v = v[:, m.index] if m.var.batch_axis is not None else v[m.index]
+        if m.dtype is not None:
+            v = v.astype(m.dtype)
+        if m.spikes:
+            self._spike_sizes[m.key] = int(np.size(v))
+            v = jnp.packbits(jnp.ravel(v).astype(jnp.bool_))
+        return v
+
+    def _apply_inputs(self, data: list[Any], shared: dict[str, Any]) -> None:
+        if self._fun_inputs is not None:
+            self._fun_inputs(shared)
+        if self._callable_inputs is not None:
+            if self._callable_wants_shared:
+                self._callable_inputs(shared)
+            else:
+                self._callable_inputs()
+            return
+        j = 0
+        for inp in self._inputs:
+            if inp.kind == "fix":
+                x = inp.value
+            elif inp.kind == "func":
+                x = inp.value(shared) if inp.shared else inp.value()
+                x = _unwrap(x)
+            else:
+                x = data[j]
+                j += 1
+            var = inp.var
+            cur = var.value
+            if inp.op == "=":
+                new = jnp.broadcast_to(jnp.asarray(x), cur.shape)
+            elif inp.op == "+":
+                new = cur + x
+            elif inp.op == "-":
+                new = cur - x
+            elif inp.op == "*":
+                new = cur * x
+            else:
+                new = cur / x
+            if jnp.shape(new) != cur.shape:
+                raise MathError(
+                    f"input {inp.key!r} gives a value of shape {jnp.shape(new)}, "
+                    f"expected the target's shape {cur.shape}"
+                )
+            var.value = jnp.asarray(new).astype(cur.dtype)
+
+    def _step(self, i: Any, x: tuple[Any, ...], data: list[Any], shared: dict[str, Any]):
+        share.save(**shared)
+        share.save(t=self.t0 + i * self.dt, i=i, dt=self.dt)
+        sh = share.get_shargs()
+        self._apply_inputs(data, sh)
+        out = self.target(*x)
+        mon = {k: self._read_mon(m, sh) for k, m in self._mons.items()}
+        for node in self._dyn_nodes:
+            node.clear_input()
+        return out, mon
+
+    def _functional(self, values, i, x, data, shared):
+        """Run one step as a pure function of the Variables' values."""
+        old = [v._value for v in self._vars]
+        snap = share._snapshot()
+        try:
+            for v, val in zip(self._vars, values, strict=True):
+                v._value = val
+            out, mon = self._step(i, x, data, shared)
+            new = tuple(v._value for v in self._vars)
+        finally:
+            for v, val in zip(self._vars, old, strict=True):
+                v._value = val
+            share._restore(snap)
+        return new, _unwrap_tree(out), mon
+
+    def _chunk_impl(self, values, i0, n_valid, xs, data, shared, *, K, static_shared):
+        shared = {**shared, **dict(static_shared)}
+        x0 = jax.tree.map(lambda a: a[0], xs)
+        d0 = [a[0] for a in data]
+        new_s, out_s, mon_s = jax.eval_shape(
+            lambda v, i: self._functional(v, i, x0, d0, shared), values, i0
+        )
+        for name, a, b in zip(self._var_names, values, new_s, strict=True):
+            if jnp.shape(a) != b.shape or jnp.result_type(a) != b.dtype:
+                raise MathError(
+                    f"the update changed Variable {name!r} from shape {jnp.shape(a)} "
+                    f"dtype {jnp.result_type(a)} to shape {b.shape} dtype {b.dtype}; "
+                    "expected Variables to keep their shape and dtype"
+                )
+        outbuf = jax.tree.map(lambda s: jnp.zeros((K, *s.shape), s.dtype), out_s)
+        slots = {k: self._slots(K, m.every) for k, m in self._mons.items()}
+        monbuf = {
+            k: jnp.zeros((slots[k], *s.shape), s.dtype) for k, s in mon_s.items()
+        }
+
+        def body(k, carry):
+            vals, ob, mb = carry
+            i = i0 + k
+            x = jax.tree.map(lambda a: a[k], xs)
+            d = [a[k] for a in data]
+            new, out, mon = self._functional(vals, i, x, d, shared)
+            new = tuple(
+                jax.lax.convert_element_type(n, jnp.result_type(v))
+                for n, v in zip(new, vals, strict=True)
+            )
+            ob = jax.tree.map(lambda b, o: b.at[k].set(o), ob, out)
+            mb = dict(mb)
+            for key, m in self._mons.items():
+                e = m.every
+                if e == 1:
+                    mb[key] = mb[key].at[k].set(mon[key])
+                else:
+                    first = ((i0 + e - 1) // e) * e
+                    slot = jnp.clip((i - first) // e, 0, slots[key] - 1)
+                    keep = (i % e) == 0
+                    mb[key] = mb[key].at[slot].set(
+                        jnp.where(keep, mon[key], mb[key][slot])
+                    )
+            return new, ob, mb
+
+        return jax.lax.fori_loop(0, n_valid, body, (tuple(values), outbuf, monbuf))
+
+    @staticmethod
+    def _slots(K: int, every: int) -> int:
+        return K if every == 1 else -(-K // every)
+
+    # ---------------------------------------------------------------- running
+    def reset_state(self) -> None:
+        """Reset the runner's step counter to 0 (the model state is untouched)."""
+        self.i0 = 0
+
+    def run(self, *args: Any, **kwargs: Any) -> Any:
+        """Same as `predict()`."""
+        return self.predict(*args, **kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.predict(*args, **kwargs)
+
+    @property
+    def num_compiles(self) -> int:
+        """How many chunk functions this runner has compiled so far."""
+        return len(self._compiled)
+
+    def _prepare_run_inputs(self, duration: Any, inputs: Any):
+        batching = isinstance(self.target.mode, BatchingMode)
+        if inputs is None:
+            if duration is None:
+                raise ValueError(
+                    "expected a duration or inputs with a time axis, got neither"
+                )
+            return _num_steps(duration, self.dt), (), None
+        if duration is not None:
+            warnings.warn(
+                "both duration and inputs were given; the number of steps comes "
+                "from the inputs' time axis and the duration is ignored",
+                UserWarning,
+                stacklevel=3,
+            )
+        xs = inputs if isinstance(inputs, tuple) else (inputs,)
+        leaves = jax.tree.leaves(xs)
+        if not leaves:
+            raise ValueError("expected inputs with at least one array, got none")
+        time_first = not (batching and self.data_first_axis == "B")
+        ax = 0 if time_first else 1
+        lens = set()
+        for leaf in leaves:
+            if np.ndim(leaf) <= ax:
+                raise ValueError(
+                    f"run inputs need a {'time' if ax == 0 else 'batch and time'} "
+                    f"axis; got an array of shape {np.shape(leaf)}"
+                )
+            lens.add(np.shape(leaf)[ax])
+        if len(lens) != 1:
+            raise ValueError(
+                f"run inputs disagree on the number of steps: time axes of lengths "
+                f"{sorted(lens)}; expected one length"
+            )
+        n = lens.pop()
+        if n < 1:
+            raise ValueError("run inputs have a time axis of length 0")
+        batch = None
+        if not time_first:
+            batch = np.shape(leaves[0])[0]
+            xs = jax.tree.map(lambda a: jnp.moveaxis(jnp.asarray(a), 1, 0), xs)
+        elif batching and np.ndim(leaves[0]) > 1:
+            batch = np.shape(leaves[0])[1]
+        return n, xs, batch
+
+    def _iter_data(self, n: int) -> list[Any]:
+        data = []
+        for inp in self._inputs:
+            if inp.kind == "array":
+                if inp.value.shape[0] < n:
+                    raise ValueError(
+                        f"'iter' input {inp.key!r} has {inp.value.shape[0]} steps, "
+                        f"expected at least {n} (the run's length); it is indexed "
+                        "from the start of each run"
+                    )
+                data.append(inp.value[:n])
+            elif inp.kind == "iterator":
+                vals = list(itertools.islice(inp.value, n))
+                if len(vals) < n:
+                    raise ValueError(
+                        f"'iter' input {inp.key!r} ran out after {len(vals)} values, "
+                        f"expected {n} (the run's length)"
+                    )
+                arr = np.asarray([np.asarray(_unwrap(v)) for v in vals])
+                self._check_broadcast(inp.key, arr.shape[1:], inp.var.shape, "value")
+                data.append(arr.astype(inp.var.dtype))
+        return data
+
+    def _chunk_len(self, n: int, per_step_bytes: float) -> int:
+        if self.chunk_size is not None:
+            kmax = self.chunk_size
+        else:
+            budget = _EFFICIENT_CHUNK_BYTES if self.memory_efficient else _DEFAULT_CHUNK_BYTES
+            kmax = _MAX_CHUNK if per_step_bytes <= 0 else int(budget // per_step_bytes)
+            kmax = max(64, min(_MAX_CHUNK, _pow2_floor(max(kmax, 1))))
+        k = min(kmax, _pow2_ceil(n))
+        if self.progress_bar and n > 4096 and self.chunk_size is None:
+            k = min(k, _pow2_ceil(-(-n // 16)))
+        return k
+
+    def predict(
+        self,
+        duration: float | None = None,
+        inputs: Any = None,
+        reset_state: bool = False,
+        eval_time: bool = False,
+        shared_args: dict[str, Any] | None = None,
+        inputs_are_batching: Any = None,
+    ) -> Any:
+        """Run the model for `duration` (or for the length of `inputs`).
+
+        **Arguments:**
+
+        - `duration`: simulated time; the number of steps is `duration / dt`
+            (rounded when it is a whole number up to float error, else truncated
+            with a warning).
+        - `inputs`: a pytree of arrays with a time axis (after the batch axis for
+            `data_first_axis='B'`); step `k` calls `target(*inputs[k])`.
+        - `reset_state`: reset the model (`target.reset(batch_size)`) and the step
+            counter first.
+        - `eval_time`: also return the wall time of the run.
+        - `shared_args`: extra values for `share`; floats and arrays are traced
+            (new values reuse the compiled code), bools/ints/strings are static.
+        - `inputs_are_batching`: accepted for compatibility; ignored.
+
+        **Returns:**
+
+        The stacked outputs of `update` (arrays with a time axis), or
+        `(running_time, outputs)` with `eval_time=True`. Monitors are in
+        `self.mon`, with the time labels in `self.mon['ts']`.
+        """
+        shared_args = dict(shared_args or {})
+        for k in ("t", "i", "dt"):
+            if k in shared_args:
+                raise RunningError(f"shared_args may not set {k!r}; the runner sets it")
+        n, xs, batch = self._prepare_run_inputs(duration, inputs)
+        if reset_state:
+            self.target.reset(batch)
+            self.reset_state()
+        data = self._iter_data(n)
+        static_shared = tuple(
+            sorted(
+                (k, v)
+                for k, v in shared_args.items()
+                if v is None or isinstance(v, (bool, int, str))
+            )
+        )
+        traced_shared = {
+            k: jnp.asarray(v) for k, v in shared_args.items() if k not in dict(static_shared)
+        }
+        all_vars = self.target.vars()
+        self._var_names = list(all_vars)
+        self._vars = list(all_vars.values())
+        self._dyn_nodes = [
+            nd for nd in self.target.nodes().values() if isinstance(nd, DynamicalSystem)
+        ]
+        t_start = time.perf_counter()
+        if self.jit["predict"]:
+            outs, mons, counts, t_compile = self._run_compiled(
+                n, xs, data, traced_shared, static_shared
+            )
+        else:
+            outs, mons, counts = self._run_eager(n, xs, data, {**traced_shared, **dict(static_shared)})
+            t_compile = 0.0
+        total = time.perf_counter() - t_start
+        self.timing = {"compile": t_compile, "execute": total - t_compile, "total": total}
+        self._assemble(n, outs, mons, counts)
+        outputs = self._outputs
+        self.i0 += n
+        if eval_time:
+            return total, outputs
+        return outputs
+
+    def _signature(self, K, values, xs, data, shared, static_shared):
+        leaves, treedef = jax.tree.flatten((values, xs, data, shared))
+        return (K, static_shared, tuple(self._var_names), treedef, tuple(_leaf_sig(x) for x in leaves))
+
+    def _run_compiled(self, n, xs, data, traced_shared, static_shared):
+        values = tuple(v.value for v in self._vars)
+        # per-step bytes of the monitors and outputs, to choose the chunk length
+        x0 = jax.tree.map(lambda a: a[0], xs)
+        d0 = [a[0] for a in data]
+        shared = {**traced_shared, **dict(static_shared)}
+        _, out_s, mon_s = jax.eval_shape(
+            lambda v: self._functional(v, np.int32(self.i0), x0, d0, shared), values
+        )
+        per_step = sum(s.size * s.dtype.itemsize for s in jax.tree.leaves(out_s))
+        per_step += sum(
+            s.size * s.dtype.itemsize / self._mons[k].every for k, s in mon_s.items()
+        )
+        K = self._chunk_len(n, per_step)
+        t_compile = 0.0
+        bar = tqdm(total=n, desc=f"Running {n} steps", disable=not self.progress_bar)
+        outs: list[Any] = []
+        mons: dict[str, list[Any]] = {k: [] for k in self._mons}
+        counts: dict[str, list[int]] = {k: [] for k in self._mons}
+        pending = None
+        try:
+            for start in range(0, n, K):
+                nc = min(K, n - start)
+                xs_c = jax.tree.map(lambda a: _pad(a[start : start + nc], K), xs)
+                data_c = [_pad(a[start : start + nc], K) for a in data]
+                i0 = np.int32(self.i0 + start)
+                args = (values, i0, np.int32(nc), xs_c, data_c, traced_shared)
+                key = self._signature(K, values, xs_c, data_c, traced_shared, static_shared)
+                compiled = self._compiled.get(key)
+                if compiled is None:
+                    tc = time.perf_counter()
+                    fn = jax.jit(
+                        functools.partial(
+                            self._chunk_impl, K=K, static_shared=static_shared
+                        )
+                    )
+                    compiled = fn.lower(*args).compile()
+                    self._compiled[key] = compiled
+                    t_compile += time.perf_counter() - tc
+                values, ob, mb = compiled(*args)
+                for leaf in jax.tree.leaves(mb):
+                    leaf.copy_to_host_async()
+                if pending is not None:
+                    self._collect(pending, outs, mons, counts)
+                    bar.update(pending[3])
+                pending = (ob, mb, int(i0), nc)
+            if pending is not None:
+                self._collect(pending, outs, mons, counts)
+                bar.update(pending[3])
+            jax.block_until_ready(values)
+        finally:
+            bar.close()
+        # commit the final state only after the whole run succeeded
+        for v, val in zip(self._vars, values, strict=True):
+            v._value = val
+        return outs, mons, counts, t_compile
+
+    def _collect(self, pending, outs, mons, counts) -> None:
+        ob, mb, i0, nc = pending
+        outs.append(jax.tree.map(lambda a: a[:nc], ob))
+        for key, m in self._mons.items():
+            c = nc if m.every == 1 else _count_multiples(i0, nc, m.every)
+            arr = mb[key]
+            if self.numpy_mon_after_run or m.spikes:
+                arr = np.asarray(arr)
+            arr = arr[:c]
+            if m.spikes:
+                arr = self._spike_events(m, arr, i0, c)
+            mons[key].append(arr)
+            counts[key].append(c)
+
+    def _spike_events(self, m: _Mon, packed: np.ndarray, i0: int, c: int):
+        num = self._spike_num(m)
+        bits = np.unpackbits(packed, axis=-1, count=num).astype(bool)
+        rows, cols = np.nonzero(bits)
+        e = m.every
+        first = -(-i0 // e) * e
+        return (first + rows * e, cols)
+
+    def _spike_num(self, m: _Mon) -> int:
+        return self._spike_sizes.get(m.key, 0)
+
+    def _run_eager(self, n, xs, data, shared):
+        values = tuple(v.value for v in self._vars)
+        outs_l: list[Any] = []
+        mons: dict[str, list[Any]] = {k: [] for k in self._mons}
+        counts: dict[str, list[int]] = {k: [] for k in self._mons}
+        bar = tqdm(total=n, desc=f"Running {n} steps", disable=not self.progress_bar)
+        try:
+            for k in range(n):
+                i = self.i0 + k
+                x = jax.tree.map(lambda a: a[k], xs)
+                d = [a[k] for a in data]
+                values, out, mon = self._functional(values, jnp.int32(i), x, d, shared)
+                outs_l.append(out)
+                for key, m in self._mons.items():
+                    if i % m.every == 0:
+                        v = np.asarray(mon[key])[None]
+                        if m.spikes:
+                            steps, cols = self._spike_events(m, v, i, 1)
+                            v = (steps, cols)
+                        mons[key].append(v)
+                        counts[key].append(1)
+                bar.update(1)
+        finally:
+            bar.close()
+        for v, val in zip(self._vars, values, strict=True):
+            v._value = val
+        if all(o is None for o in jax.tree.leaves(outs_l, is_leaf=lambda z: z is None)):
+            stacked = [None]
+        else:
+            stacked = [jax.tree.map(lambda *a: jnp.stack(a), *outs_l)]
+        return stacked, mons, counts
+
+    def _assemble(self, n: int, outs: list[Any], mons: dict[str, list[Any]], counts) -> None:
+        B_first = isinstance(self.target.mode, BatchingMode) and self.data_first_axis == "B"
+
+        def to_b(a: Any) -> Any:
+            if B_first and np.ndim(a) >= 2:
+                return np.moveaxis(a, 0, 1) if isinstance(a, np.ndarray) else jnp.moveaxis(a, 0, 1)
+            return a
+
+        if not outs or outs[0] is None:
+            self._outputs = None
+        elif len(outs) == 1:
+            self._outputs = jax.tree.map(to_b, outs[0])
+        else:
+            self._outputs = jax.tree.map(lambda *a: to_b(jnp.concatenate(a)), *outs)
+        if self._outputs is not None:
+            jax.block_until_ready(self._outputs)
+        ts = np.arange(self.i0, self.i0 + n) * self.dt + self.t0
+        self.mon = DotDict()
+        self.mon_ts = {}
+        for key, m in self._mons.items():
+            parts = mons[key]
+            if m.spikes:
+                steps = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, int)
+                cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, int)
+                self.mon[key] = SpikeTrain(
+                    steps * self.dt + self.t0, cols, steps, self._spike_num(m)
+                )
+            else:
+                if self.numpy_mon_after_run:
+                    arr = np.concatenate(parts) if len(parts) > 1 else np.asarray(parts[0])
+                else:
+                    arr = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
+                self.mon[key] = to_b(arr)
+            if m.every == 1:
+                self.mon_ts[key] = ts
+            else:
+                first = -(-self.i0 // m.every) * m.every
+                steps = np.arange(first, self.i0 + n, m.every)
+                self.mon_ts[key] = steps * self.dt + self.t0
+        self.mon["ts"] = ts if self.numpy_mon_after_run else jnp.asarray(ts)
+
+    # ---------------------------------------------------------------- checkpoints
+    def save_checkpoint(self, filename: str | Path) -> None:
+        """Save the model state, the step counter and the time settings to `.npz`.
+
+        Random keys are ordinary Variables of the model, so they are included.
+        """
+        data = {k: np.asarray(v.value) for k, v in self.target.vars().items()}
+        data["__i0__"] = np.asarray(self.i0)
+        data["__dt__"] = np.asarray(self.dt)
+        data["__t0__"] = np.asarray(self.t0)
+        np.savez(Path(filename), **data)
+
+    def load_checkpoint(self, filename: str | Path) -> None:
+        """Restore a checkpoint written by `save_checkpoint` (strict on keys)."""
+        path = Path(filename)
+        with np.load(path) as f:
+            data = {k: f[k] for k in f.files}
+        meta = {k: data.pop(k) for k in ("__i0__", "__dt__", "__t0__") if k in data}
+        if len(meta) != 3:
+            raise ValueError(f"{path} is not a DSRunner checkpoint (no step counter)")
+        if float(meta["__dt__"]) != self.dt:
+            raise RunningError(
+                f"{path} was saved with dt={float(meta['__dt__'])}, this runner has "
+                f"dt={self.dt}; expected the same dt"
+            )
+        tmp = path.with_name(path.stem + ".__state__.npz")
+        np.savez(tmp, **data)
+        try:
+            self.target.load_states(tmp)
+        finally:
+            tmp.unlink()
+        self.i0 = int(meta["__i0__"])
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(target={self.target!r}, jit={self.jit}, "
+            f"dt={self.dt}, data_first_axis={self.data_first_axis!r})"
+        )
+
+
+def var_shape(v: Variable) -> tuple[int, ...]:
+    return v.shape
+
+
+def _is_iterator(x: Any) -> bool:
+    return isinstance(x, Iterator)
+
+
+def _unwrap(x: Any) -> Any:
+    return x.value if isinstance(x, Variable) else x
+
+
+def _unwrap_tree(tree: Any) -> Any:
+    return jax.tree.map(_unwrap, tree, is_leaf=lambda z: isinstance(z, Variable))
+
+
+def _pad(a: Any, K: int) -> Any:
+    n = np.shape(a)[0]
+    if n == K:
+        return a
+    widths = [(0, K - n)] + [(0, 0)] * (np.ndim(a) - 1)
+    if isinstance(a, np.ndarray):
+        return np.pad(a, widths)
+    return jnp.pad(a, widths)
+
+
+def _count_multiples(i0: int, n: int, e: int) -> int:
+    first = -(-i0 // e) * e
+    return 0 if first >= i0 + n else (i0 + n - 1 - first) // e + 1
+
+
+jax.tree_util.register_pytree_node(
+    DSRunner,
+    lambda r: r.tree_flatten(),
+    lambda aux, ch: DSRunner.tree_unflatten(aux, ch),
+)
