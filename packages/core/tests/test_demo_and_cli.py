@@ -14,7 +14,7 @@ def test_demo_validates_its_fields():
 
 
 def test_demo_must_return_a_summary(tmp_path):
-    demo = rollax.Demo("x", "d", lambda outdir, quick=False: 42)
+    demo = rollax.Demo("x", "d", lambda outdir, quick=False: 42)  # pyright: ignore[reportArgumentType]
     with pytest.raises(TypeError, match="must return its one-line summary"):
         demo(tmp_path)
 

@@ -24,7 +24,7 @@ def test_missing_method_keeps_class_abstract():
         name = "incomplete"
 
     with pytest.raises(TypeError):
-        Incomplete()
+        Incomplete()  # pyright: ignore[reportAbstractUsage]
 
 
 class TestDecay(StepperTests):
