@@ -1,17 +1,26 @@
 """dsrunner: brain-dynamics models and a BrainPy-compatible `DSRunner` for JAX."""
 
-from . import init as init, math as math
+from . import (
+    conn as conn,
+    dnn as dnn,
+    dyn as dyn,
+    init as init,
+    math as math,
+    visualize as visualize,
+)
 from .__about__ import __version__ as __version__
+from ._connect import EventCSRLinear as EventCSRLinear, FixedProb as FixedProb
 from ._dynsys import (
     BrainPyObject as BrainPyObject,
+    Dynamic as Dynamic,
     DynamicalSystem as DynamicalSystem,
     DynSysGroup as DynSysGroup,
-    Dynamic as Dynamic,
     Network as Network,
     NeuDyn as NeuDyn,
     Projection as Projection,
     StateLoadResult as StateLoadResult,
 )
+from ._einet import EINet as EINet
 from ._environ import get_dt as get_dt, set_dt as set_dt, share as share
 from ._errors import (
     BrainPyError as BrainPyError,
@@ -37,4 +46,22 @@ from ._modes import (
 from ._monitor import Monitor as Monitor, SpikeTrain as SpikeTrain
 from ._neurons import HH as HH, LIF as LIF, Izhikevich as Izhikevich, LifRef as LifRef
 from ._runner import DSRunner as DSRunner
-from ._variable import Parameter as Parameter, TrainVar as TrainVar, Variable as Variable
+from ._steppers import (
+    HHStepper as HHStepper,
+    IzhikevichStepper as IzhikevichStepper,
+    LIFStepper as LIFStepper,
+    ScanRunner as ScanRunner,
+)
+from ._synapses import (
+    COBA as COBA,
+    CUBA as CUBA,
+    Alpha as Alpha,
+    Expon as Expon,
+    PoissonGroup as PoissonGroup,
+    ProjAlignPostMg2 as ProjAlignPostMg2,
+)
+from ._variable import (
+    Parameter as Parameter,
+    TrainVar as TrainVar,
+    Variable as Variable,
+)

@@ -101,7 +101,9 @@ class BrainPyObject:
         A dict mapping keys to objects, each object once.
         """
         if method not in ("absolute", "relative"):
-            raise ValueError(f"expected method 'absolute' or 'relative', got {method!r}")
+            raise ValueError(
+                f"expected method 'absolute' or 'relative', got {method!r}"
+            )
         out: dict[str, BrainPyObject] = {}
         seen: set[int] = set()
 
@@ -312,9 +314,7 @@ class BrainPyObject:
                 dyn.append((k, v.value if isinstance(v, Variable) else v))
             else:
                 static.append((k, v))
-        var_keys = tuple(
-            k for k, v in self.__dict__.items() if isinstance(v, Variable)
-        )
+        var_keys = tuple(k for k, v in self.__dict__.items() if isinstance(v, Variable))
         return tuple(v for _, v in dyn), (
             type(self),
             tuple(k for k, _ in dyn),
@@ -433,7 +433,9 @@ class DynamicalSystem(BrainPyObject):
         elif category == "delta":
             self.delta_inputs[key] = fun
         else:
-            raise ValueError(f"expected category 'current' or 'delta', got {category!r}")
+            raise ValueError(
+                f"expected category 'current' or 'delta', got {category!r}"
+            )
 
     def sum_current_inputs(self, *args: Any, init: Any = 0.0, **kwargs: Any) -> Any:
         """`init` plus every registered current input evaluated at `*args`."""
@@ -478,7 +480,9 @@ class Dynamic(DynamicalSystem):
         if not isinstance(size, (tuple, list)) or not all(
             isinstance(s, int) and s > 0 for s in size
         ):
-            raise ValueError(f"expected size to be a positive int or tuple, got {size!r}")
+            raise ValueError(
+                f"expected size to be a positive int or tuple, got {size!r}"
+            )
         self.size = tuple(size)
         self.keep_size = keep_size
         self.num = int(np.prod(self.size))

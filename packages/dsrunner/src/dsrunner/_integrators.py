@@ -270,9 +270,10 @@ class ODEIntegrator:
             for e, names, vs in zip(
                 self.f.eqs, self.f.eq_args, self.f.eq_vars, strict=True
             ):
+                nv = len(vs)
                 for j, v in enumerate(vs):
 
-                    def g(x, e=e, names=names, v=v, j=j, nv=len(vs)):
+                    def g(x, e=e, names=names, v=v, j=j, nv=nv):
                         r = e(*[x if n == v else env[n] for n in names])
                         return r[j] if nv > 1 else r
 

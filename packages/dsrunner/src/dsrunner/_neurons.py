@@ -1,3 +1,4 @@
+# ruff: noqa: E741  (I is the conventional name of the input current)
 """Built-in neuron models: `LIF`, `LifRef`, `HH`, `Izhikevich`.
 
 The equations live in pure module-level functions shared by the stateful models and
@@ -14,10 +15,14 @@ from ._initialize import OneInit, Uniform, ZeroInit
 from ._integrators import JointEq, exprel, odeint
 from ._modes import Mode
 
+_ZERO = ZeroInit()
+_UNIFORM_V = Uniform(-70.0, -60.0)
+_IZH_V = OneInit(-65.0)
+
 # -- pure equations ---------------------------------------------------------------
 
 
-def lif_rhs(V, t, I, V_rest, R, tau):  # noqa: E741
+def lif_rhs(V, t, I, V_rest, R, tau):
     """dV/dt of the leaky integrate-and-fire neuron."""
     return (-V + V_rest + R * I) / tau
 
@@ -26,7 +31,7 @@ def lif_integral(method: str):
     return odeint(lif_rhs, method=method)
 
 
-def lifref_step(integral, V, t_last_spike, t, I, dt, p):  # noqa: E741
+def lifref_step(integral, V, t_last_spike, t, I, dt, p):
     """One LIF step with refractoriness; `p` holds the parameters.
 
     **Returns:**
@@ -42,7 +47,7 @@ def lifref_step(integral, V, t_last_spike, t, I, dt, p):  # noqa: E741
     return V_new, spike, t_last, jnp.logical_or(refractory, spike)
 
 
-def _hh_dV(V, t, m, h, n, I, ENa, gNa, EK, gK, EL, gL, C):  # noqa: E741
+def _hh_dV(V, t, m, h, n, I, ENa, gNa, EK, gK, EL, gL, C):
     i_na = gNa * m**3 * h * (V - ENa)
     return (-i_na - gK * n**4 * (V - EK) - gL * (V - EL) + I) / C
 
@@ -75,7 +80,7 @@ def hh_integral(method: str):
     return odeint(JointEq(_hh_dV, _hh_dm, _hh_dh, _hh_dn), method=method)
 
 
-def hh_step(integral, V, m, h, n, t, I, dt, p):  # noqa: E741
+def hh_step(integral, V, m, h, n, t, I, dt, p):
     """One HH step. **Returns:** `(V, m, h, n, spike)`; spike = upward crossing."""
     V2, m2, h2, n2 = integral(
         V, m, h, n, t, I, p["ENa"], p["gNa"], p["EK"], p["gK"], p["EL"], p["gL"],
@@ -85,7 +90,7 @@ def hh_step(integral, V, m, h, n, t, I, dt, p):  # noqa: E741
     return V2, m2, h2, n2, spike
 
 
-def _izh_dV(V, t, u, I):  # noqa: E741
+def _izh_dV(V, t, u, I):
     return 0.04 * V * V + 5.0 * V + 140.0 - u + I
 
 
@@ -97,7 +102,7 @@ def izh_integral(method: str):
     return odeint(JointEq(_izh_dV, _izh_du), method=method)
 
 
-def izh_step(integral, V, u, t, I, dt, p):  # noqa: E741
+def izh_step(integral, V, u, t, I, dt, p):
     """One Izhikevich step. **Returns:** `(V, u, spike)`."""
     V2, u2 = integral(V, u, t, I, p["a"], p["b"], dt=dt)
     spike = V2 >= p["V_th"]
@@ -161,7 +166,7 @@ class LIF(_Neuron):
         V_th: Any = 20.0,
         R: Any = 1.0,
         tau: Any = 10.0,
-        V_initializer: Any = ZeroInit(),
+        V_initializer: Any = _ZERO,
         noise: Any = None,
     ):
         super().__init__(size, keep_size, name, mode, method)
@@ -175,17 +180,17 @@ class LIF(_Neuron):
         if init_var:
             self.reset_state(self.mode)
 
-    def derivative(self, V, t, I):  # noqa: E741
+    def derivative(self, V, t, I):
         return lif_rhs(V, t, I, self.V_rest, self.R, self.tau)
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
-        self._set_var('V', self._V_initializer, batch_or_mode)
-        self._set_var('spike', ZeroInit(), batch_or_mode, dtype=jnp.bool_)
-        self._set_var('input', ZeroInit(), batch_or_mode)
+        self._set_var("V", self._V_initializer, batch_or_mode)
+        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        self._set_var("input", ZeroInit(), batch_or_mode)
 
     def update(self, x: Any = None) -> Any:
         t, dt = share["t"], share["dt"]
-        I = self._drive(x, self.V.value)  # noqa: E741
+        I = self._drive(x, self.V.value)
         V = self.integral(self.V.value, t, I, self.V_rest, self.R, self.tau, dt=dt)
         V = V + self.sum_delta_inputs()
         spike = V >= self.V_th
@@ -218,7 +223,7 @@ class LifRef(LIF):
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
         super().reset_state(batch_or_mode)
-        self._set_var('t_last_spike', OneInit(-1e7), batch_or_mode)
+        self._set_var("t_last_spike", OneInit(-1e7), batch_or_mode)
         if self.ref_var:
             self._set_var("refractory", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
 
@@ -230,7 +235,7 @@ class LifRef(LIF):
 
     def update(self, x: Any = None) -> Any:
         t, dt = share["t"], share["dt"]
-        I = self._drive(x, self.V.value)  # noqa: E741
+        I = self._drive(x, self.V.value)
         V, spike, t_last, refr = lifref_step(
             self.integral, self.V.value, self.t_last_spike.value, t, I, dt,
             self._params(),
@@ -282,7 +287,7 @@ class HH(_Neuron):
         gL: Any = 0.03,
         V_th: Any = 20.0,
         C: Any = 1.0,
-        V_initializer: Any = Uniform(-70.0, -60.0),
+        V_initializer: Any = _UNIFORM_V,
         m_initializer: Any = None,
         h_initializer: Any = None,
         n_initializer: Any = None,
@@ -306,17 +311,17 @@ class HH(_Neuron):
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
         vi, mi, hi, ni = self._inits
-        self._set_var('V', vi, batch_or_mode)
+        self._set_var("V", vi, batch_or_mode)
         m0, h0, n0 = hh_gate_steady(self.V.value)
         self._set_var("m", m0 if mi is None else mi, batch_or_mode)
         self._set_var("h", h0 if hi is None else hi, batch_or_mode)
         self._set_var("n", n0 if ni is None else ni, batch_or_mode)
-        self._set_var('spike', ZeroInit(), batch_or_mode, dtype=jnp.bool_)
-        self._set_var('input', ZeroInit(), batch_or_mode)
+        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        self._set_var("input", ZeroInit(), batch_or_mode)
 
     def update(self, x: Any = None) -> Any:
         t, dt = share["t"], share["dt"]
-        I = self._drive(x, self.V.value)  # noqa: E741
+        I = self._drive(x, self.V.value)
         V, m, h, n, spike = hh_step(
             self.integral, self.V.value, self.m.value, self.h.value, self.n.value,
             t, I, dt, self._params(),
@@ -355,8 +360,8 @@ class Izhikevich(_Neuron):
         c: Any = -65.0,
         d: Any = 8.0,
         V_th: Any = 30.0,
-        V_initializer: Any = OneInit(-65.0),
-        u_initializer: Any = OneInit(0.0),
+        V_initializer: Any = _IZH_V,
+        u_initializer: Any = _ZERO,
         noise: Any = None,
     ):
         super().__init__(size, keep_size, name, mode, method)
@@ -372,14 +377,14 @@ class Izhikevich(_Neuron):
         return {"a": self.a, "b": self.b, "c": self.c, "d": self.d, "V_th": self.V_th}
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
-        self._set_var('V', self._inits[0], batch_or_mode)
-        self._set_var('u', self._inits[1], batch_or_mode)
-        self._set_var('spike', ZeroInit(), batch_or_mode, dtype=jnp.bool_)
-        self._set_var('input', ZeroInit(), batch_or_mode)
+        self._set_var("V", self._inits[0], batch_or_mode)
+        self._set_var("u", self._inits[1], batch_or_mode)
+        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        self._set_var("input", ZeroInit(), batch_or_mode)
 
     def update(self, x: Any = None) -> Any:
         t, dt = share["t"], share["dt"]
-        I = self._drive(x, self.V.value)  # noqa: E741
+        I = self._drive(x, self.V.value)
         V, u, spike = izh_step(
             self.integral, self.V.value, self.u.value, t, I, dt, self._params()
         )

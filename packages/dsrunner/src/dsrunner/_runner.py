@@ -70,7 +70,8 @@ def _wants_shared(fn: Callable[..., Any]) -> bool:
     required = [
         p
         for p in params
-        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        if p.default is p.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     return len(required) == 1
 
@@ -199,7 +200,9 @@ class DSRunner(BrainPyObject):
                 f"{jit!r}"
             )
         if not isinstance(progress_bar, bool):
-            raise ValueError(f"expected progress_bar to be a bool, got {progress_bar!r}")
+            raise ValueError(
+                f"expected progress_bar to be a bool, got {progress_bar!r}"
+            )
         self.progress_bar = progress_bar
         self.numpy_mon_after_run = bool(numpy_mon_after_run)
         if memory_efficient and not numpy_mon_after_run:
@@ -233,7 +236,9 @@ class DSRunner(BrainPyObject):
             or not isinstance(chunk_size, int)
             or chunk_size < 1
         ):
-            raise ValueError(f"expected chunk_size to be a positive int, got {chunk_size!r}")
+            raise ValueError(
+                f"expected chunk_size to be a positive int, got {chunk_size!r}"
+            )
         self.chunk_size = chunk_size
         # inputs
         self._fun_inputs = None
@@ -244,7 +249,9 @@ class DSRunner(BrainPyObject):
                 stacklevel=2,
             )
             if not callable(fun_inputs):
-                raise ValueError(f"expected fun_inputs to be callable, got {fun_inputs!r}")
+                raise ValueError(
+                    f"expected fun_inputs to be callable, got {fun_inputs!r}"
+                )
             self._fun_inputs = fun_inputs
         self._callable_inputs: Callable[..., Any] | None = None
         self._callable_wants_shared = False
@@ -307,7 +314,11 @@ class DSRunner(BrainPyObject):
     def _parse_inputs(self, inputs: Any) -> list[_Input]:
         if inputs is None:
             return []
-        if isinstance(inputs, tuple) and inputs and isinstance(inputs[0], (str, Variable)):
+        if (
+            isinstance(inputs, tuple)
+            and inputs
+            and isinstance(inputs[0], (str, Variable))
+        ):
             inputs = [inputs]
         if not isinstance(inputs, (list, tuple)):
             raise RunningError(
@@ -342,11 +353,15 @@ class DSRunner(BrainPyObject):
                     f"expected an input target that is a name or a Variable, got {tgt!r}"
                 )
             parsed.append(self._make_input(key, var, value, typ, op))
-        order = {(c, o): n for n, (c, o) in enumerate(itertools.product(_CATEGORIES, _OPS))}
+        order = {
+            (c, o): n for n, (c, o) in enumerate(itertools.product(_CATEGORIES, _OPS))
+        }
         parsed.sort(key=lambda x: order[(x.kind, x.op)])
         return parsed
 
-    def _make_input(self, key: str, var: Variable, value: Any, typ: str, op: str) -> _Input:
+    def _make_input(
+        self, key: str, var: Variable, value: Any, typ: str, op: str
+    ) -> _Input:
         shape = var.shape
         if typ == "func":
             if not callable(value):
@@ -378,7 +393,9 @@ class DSRunner(BrainPyObject):
         )
 
     @staticmethod
-    def _check_broadcast(key: str, got: tuple[int, ...], shape: tuple[int, ...], what: str):
+    def _check_broadcast(
+        key: str, got: tuple[int, ...], shape: tuple[int, ...], what: str
+    ):
         try:
             ok = np.broadcast_shapes(got, shape) == tuple(shape)
         except ValueError:
@@ -541,7 +558,9 @@ class DSRunner(BrainPyObject):
                 )
             var.value = jnp.asarray(new).astype(cur.dtype)
 
-    def _step(self, i: Any, x: tuple[Any, ...], data: list[Any], shared: dict[str, Any]):
+    def _step(
+        self, i: Any, x: tuple[Any, ...], data: list[Any], shared: dict[str, Any]
+    ):
         share.save(**shared)
         share.save(t=self.t0 + i * self.dt, i=i, dt=self.dt)
         sh = share.get_shargs()
@@ -583,9 +602,7 @@ class DSRunner(BrainPyObject):
                 )
         outbuf = jax.tree.map(lambda s: jnp.zeros((K, *s.shape), s.dtype), out_s)
         slots = {k: self._slots(K, m.every) for k, m in self._mons.items()}
-        monbuf = {
-            k: jnp.zeros((slots[k], *s.shape), s.dtype) for k, s in mon_s.items()
-        }
+        monbuf = {k: jnp.zeros((slots[k], *s.shape), s.dtype) for k, s in mon_s.items()}
 
         def body(k, carry):
             vals, ob, mb = carry
@@ -607,8 +624,8 @@ class DSRunner(BrainPyObject):
                     first = ((i0 + e - 1) // e) * e
                     slot = jnp.clip((i - first) // e, 0, slots[key] - 1)
                     keep = (i % e) == 0
-                    mb[key] = mb[key].at[slot].set(
-                        jnp.where(keep, mon[key], mb[key][slot])
+                    mb[key] = (
+                        mb[key].at[slot].set(jnp.where(keep, mon[key], mb[key][slot]))
                     )
             return new, ob, mb
 
@@ -707,7 +724,11 @@ class DSRunner(BrainPyObject):
         if self.chunk_size is not None:
             kmax = self.chunk_size
         else:
-            budget = _EFFICIENT_CHUNK_BYTES if self.memory_efficient else _DEFAULT_CHUNK_BYTES
+            budget = (
+                _EFFICIENT_CHUNK_BYTES
+                if self.memory_efficient
+                else _DEFAULT_CHUNK_BYTES
+            )
             kmax = _MAX_CHUNK if per_step_bytes <= 0 else int(budget // per_step_bytes)
             kmax = max(64, min(_MAX_CHUNK, _pow2_floor(max(kmax, 1))))
         k = min(kmax, _pow2_ceil(n))
@@ -763,7 +784,9 @@ class DSRunner(BrainPyObject):
             )
         )
         traced_shared = {
-            k: jnp.asarray(v) for k, v in shared_args.items() if k not in dict(static_shared)
+            k: jnp.asarray(v)
+            for k, v in shared_args.items()
+            if k not in dict(static_shared)
         }
         all_vars = self.target.vars()
         self._var_names = list(all_vars)
@@ -777,10 +800,16 @@ class DSRunner(BrainPyObject):
                 n, xs, data, traced_shared, static_shared
             )
         else:
-            outs, mons, counts = self._run_eager(n, xs, data, {**traced_shared, **dict(static_shared)})
+            outs, mons, counts = self._run_eager(
+                n, xs, data, {**traced_shared, **dict(static_shared)}
+            )
             t_compile = 0.0
         total = time.perf_counter() - t_start
-        self.timing = {"compile": t_compile, "execute": total - t_compile, "total": total}
+        self.timing = {
+            "compile": t_compile,
+            "execute": total - t_compile,
+            "total": total,
+        }
         self._assemble(n, outs, mons, counts)
         outputs = self._outputs
         self.i0 += n
@@ -790,7 +819,13 @@ class DSRunner(BrainPyObject):
 
     def _signature(self, K, values, xs, data, shared, static_shared):
         leaves, treedef = jax.tree.flatten((values, xs, data, shared))
-        return (K, static_shared, tuple(self._var_names), treedef, tuple(_leaf_sig(x) for x in leaves))
+        return (
+            K,
+            static_shared,
+            tuple(self._var_names),
+            treedef,
+            tuple(_leaf_sig(x) for x in leaves),
+        )
 
     def _run_compiled(self, n, xs, data, traced_shared, static_shared):
         values = tuple(v.value for v in self._vars)
@@ -815,11 +850,13 @@ class DSRunner(BrainPyObject):
         try:
             for start in range(0, n, K):
                 nc = min(K, n - start)
-                xs_c = jax.tree.map(lambda a: _pad(a[start : start + nc], K), xs)
+                xs_c = jax.tree.map(lambda a, s=start, c=nc: _pad(a[s : s + c], K), xs)
                 data_c = [_pad(a[start : start + nc], K) for a in data]
                 i0 = np.int32(self.i0 + start)
                 args = (values, i0, np.int32(nc), xs_c, data_c, traced_shared)
-                key = self._signature(K, values, xs_c, data_c, traced_shared, static_shared)
+                key = self._signature(
+                    K, values, xs_c, data_c, traced_shared, static_shared
+                )
                 compiled = self._compiled.get(key)
                 if compiled is None:
                     tc = time.perf_counter()
@@ -883,7 +920,7 @@ class DSRunner(BrainPyObject):
         try:
             for k in range(n):
                 i = self.i0 + k
-                x = jax.tree.map(lambda a: a[k], xs)
+                x = jax.tree.map(lambda a, k=k: a[k], xs)
                 d = [a[k] for a in data]
                 values, out, mon = self._functional(values, jnp.int32(i), x, d, shared)
                 outs_l.append(out)
@@ -906,12 +943,20 @@ class DSRunner(BrainPyObject):
             stacked = [jax.tree.map(lambda *a: jnp.stack(a), *outs_l)]
         return stacked, mons, counts
 
-    def _assemble(self, n: int, outs: list[Any], mons: dict[str, list[Any]], counts) -> None:
-        B_first = isinstance(self.target.mode, BatchingMode) and self.data_first_axis == "B"
+    def _assemble(
+        self, n: int, outs: list[Any], mons: dict[str, list[Any]], counts
+    ) -> None:
+        B_first = (
+            isinstance(self.target.mode, BatchingMode) and self.data_first_axis == "B"
+        )
 
         def to_b(a: Any) -> Any:
             if B_first and np.ndim(a) >= 2:
-                return np.moveaxis(a, 0, 1) if isinstance(a, np.ndarray) else jnp.moveaxis(a, 0, 1)
+                return (
+                    np.moveaxis(a, 0, 1)
+                    if isinstance(a, np.ndarray)
+                    else jnp.moveaxis(a, 0, 1)
+                )
             return a
 
         if not outs or outs[0] is None:
@@ -928,14 +973,22 @@ class DSRunner(BrainPyObject):
         for key, m in self._mons.items():
             parts = mons[key]
             if m.spikes:
-                steps = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, int)
-                cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, int)
+                steps = (
+                    np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, int)
+                )
+                cols = (
+                    np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, int)
+                )
                 self.mon[key] = SpikeTrain(
                     steps * self.dt + self.t0, cols, steps, self._spike_num(m)
                 )
             else:
                 if self.numpy_mon_after_run:
-                    arr = np.concatenate(parts) if len(parts) > 1 else np.asarray(parts[0])
+                    arr = (
+                        np.concatenate(parts)
+                        if len(parts) > 1
+                        else np.asarray(parts[0])
+                    )
                 else:
                     arr = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
                 self.mon[key] = to_b(arr)

@@ -10,4 +10,8 @@ from ._modes import (
     nonbatching_mode as nonbatching_mode,
     training_mode as training_mode,
 )
-from ._variable import Parameter as Parameter, TrainVar as TrainVar, Variable as Variable
+from ._variable import (
+    Parameter as Parameter,
+    TrainVar as TrainVar,
+    Variable as Variable,
+)

@@ -1,0 +1,279 @@
+"""Synapses (`Expon`, `Alpha`), outputs (`COBA`, `CUBA`), projection, Poisson input."""
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from ._dynsys import BrainPyObject, Dynamic, DynamicalSystem, Projection
+from ._environ import share
+from ._initialize import ZeroInit
+from ._integrators import JointEq, odeint
+from ._modes import Mode
+from ._variable import Variable
+
+
+class _Desc:
+    """A deferred constructor `cls(*args, **kwargs)`, returned by `cls.desc(...)`."""
+
+    def __init__(self, cls: type, *args: Any, **kwargs: Any):
+        self.cls, self.args, self.kwargs = cls, args, kwargs
+
+    @property
+    def identifier(self) -> str:
+        return f"{self.cls.__name__}{self.args}{sorted(self.kwargs.items())}"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.cls(*self.args, *args, **{**self.kwargs, **kwargs})
+
+
+class _Describable:
+    @classmethod
+    def desc(cls, *args: Any, **kwargs: Any) -> _Desc:
+        """A deferred constructor, for projections that share equal synapses."""
+        return _Desc(cls, *args, **kwargs)
+
+
+def _decay(g, t, tau):
+    return -g / tau
+
+
+class Expon(Dynamic, _Describable):
+    """Exponential synapse: `dg/dt = -g / tau`; incoming events add to `g`.
+
+    **Arguments:**
+
+    - `size`: number of postsynaptic units.
+    - `tau`: decay time constant (ms), default 8.
+    - `method`: integration method (default `'exp_auto'`).
+    """
+
+    def __init__(
+        self,
+        size: Any,
+        keep_size: bool = False,
+        sharding: Any = None,
+        method: str = "exp_auto",
+        name: str | None = None,
+        mode: Mode | None = None,
+        tau: Any = 8.0,
+    ):
+        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+        self.tau = self.init_param(tau)
+        self.integral = odeint(_decay, method=method)
+        self.reset_state(self.mode)
+
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
+        self._set_var("g", ZeroInit(), batch_or_mode)
+
+    def add_current(self, x: Any) -> None:
+        """Add incoming events `x` to the conductance."""
+        self.g.value = self.g.value + x
+
+    def update(self, x: Any = None) -> Any:
+        self.g.value = self.integral(self.g.value, share["t"], self.tau, dt=share["dt"])
+        if x is not None:
+            self.add_current(x)
+        return self.g.value
+
+
+def _alpha_g(g, t, h, tau):
+    return -g / tau + h / tau
+
+
+def _alpha_h(h, t, tau):
+    return -h / tau
+
+
+class Alpha(Dynamic, _Describable):
+    """Alpha synapse: `dg/dt = -g/tau + h/tau`, `dh/dt = -h/tau`; events add to `h`.
+
+    **Arguments:**
+
+    - `size`: number of postsynaptic units.
+    - `tau_decay`: time constant (ms), default 10.
+    - `method`: integration method (default `'exp_auto'`).
+    """
+
+    def __init__(
+        self,
+        size: Any,
+        keep_size: bool = False,
+        sharding: Any = None,
+        method: str = "exp_auto",
+        name: str | None = None,
+        mode: Mode | None = None,
+        tau_decay: Any = 10.0,
+    ):
+        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+        self.tau_decay = self.init_param(tau_decay)
+        self.integral = odeint(JointEq(_alpha_g, _alpha_h), method=method)
+        self.reset_state(self.mode)
+
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
+        self._set_var("g", ZeroInit(), batch_or_mode)
+        self._set_var("h", ZeroInit(), batch_or_mode)
+
+    def add_current(self, x: Any) -> None:
+        """Add incoming events `x` to the rise variable `h`."""
+        self.h.value = self.h.value + x
+
+    def update(self, x: Any = None) -> Any:
+        g, h = self.integral(
+            self.g.value, self.h.value, share["t"], self.tau_decay, dt=share["dt"]
+        )
+        self.g.value, self.h.value = g, h
+        if x is not None:
+            self.add_current(x)
+        return self.g.value
+
+
+class COBA(BrainPyObject, _Describable):
+    """Conductance-based output: current `g * (E - V)`.
+
+    **Arguments:**
+
+    - `E`: reversal potential (mV), default 0.
+    """
+
+    def __init__(self, E: Any = 0.0, sharding: Any = None, name: str | None = None):
+        super().__init__(name=name)
+        self.E = E
+
+    def __call__(self, conductance: Any, potential: Any) -> Any:
+        return conductance * (self.E - potential)
+
+
+class CUBA(BrainPyObject, _Describable):
+    """Current-based output: current `scale * g`.
+
+    **Arguments:**
+
+    - `scale`: a factor, default 1.
+    """
+
+    def __init__(self, scale: Any = 1.0, sharding: Any = None, name: str | None = None):
+        super().__init__(name=name)
+        self.scale = scale
+
+    def __call__(self, conductance: Any, potential: Any = None) -> Any:
+        return self.scale * conductance
+
+
+class _OutFn(BrainPyObject):
+    """Binds an output to a synapse: `V -> out(syn.g, V)`."""
+
+    def __init__(self, out: Any, syn: Any):
+        super().__init__()
+        self.out, self.syn = out, syn
+
+    def __call__(self, V: Any) -> Any:
+        return self.out(self.syn.g.value, V)
+
+
+class ProjAlignPostMg2(Projection):
+    """Projection `pre -> comm -> syn -> out -> post`, synapse aligned with post.
+
+    Each step: the presynaptic spikes go through `comm` (e.g. `EventCSRLinear`)
+    and are added to the synapse; the synapse decays before the post group's
+    update, which reads the output current through `sum_current_inputs`.
+    Projections with equal synapse descriptions onto the same post group share
+    one synapse (merging).
+
+    **Arguments:**
+
+    - `pre`: the presynaptic group (with a `spike` Variable).
+    - `delay`: `None` or `0` (no transmission delay; other values are not
+        supported yet).
+    - `comm`: the connection, called on the spikes.
+    - `syn`: a synapse description (`Expon.desc(size, tau=5.)`) or instance.
+    - `out`: an output description or instance (`COBA.desc(E=0.)`).
+    - `post`: the postsynaptic group.
+    """
+
+    def __init__(
+        self,
+        pre: DynamicalSystem,
+        delay: Any,
+        comm: Any,
+        syn: Any,
+        out: Any,
+        post: DynamicalSystem,
+        out_label: str | None = None,
+        name: str | None = None,
+        mode: Mode | None = None,
+    ):
+        super().__init__(name=name, mode=mode)
+        if delay not in (None, 0, 0.0):
+            raise NotImplementedError(
+                f"ProjAlignPostMg2 supports delay=None only, got delay={delay!r}"
+            )
+        if not hasattr(pre, "spike"):
+            raise ValueError(
+                f"expected a pre group with a 'spike' Variable, got {pre!r}"
+            )
+        self.pre, self.post, self.comm = pre, post, comm
+        if isinstance(syn, _Desc):
+            key = syn.identifier
+            if key in post.before_updates:
+                syn = post.before_updates[key]
+            else:
+                syn = syn()
+                post.add_bef_update(key, syn)
+        else:
+            post.add_bef_update(syn.name, syn)
+        self.syn = syn
+        out_obj = out() if isinstance(out, _Desc) else out
+        self.out = out_obj
+        post.add_inp_fun(f"{self.name}.out", _OutFn(out_obj, syn))
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        current = self.comm(self.pre.spike.value)
+        self.syn.add_current(current)
+        return current
+
+
+class PoissonGroup(Dynamic):
+    """Independent Poisson spike trains with rates `freqs` (Hz).
+
+    A spike in a step of `dt` ms has probability `freqs * dt / 1000`. The random
+    key is a Variable (`rng`), so runs are reproducible and checkpoints include it.
+
+    **Arguments:**
+
+    - `size`: number of units.
+    - `freqs`: rate(s) in Hz (scalar or array).
+    - `seed`: the seed of the key (default 0).
+    """
+
+    def __init__(
+        self,
+        size: Any,
+        freqs: Any,
+        keep_size: bool = False,
+        sharding: Any = None,
+        spk_type: Any = None,
+        name: str | None = None,
+        mode: Mode | None = None,
+        seed: int | None = None,
+    ):
+        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+        self.freqs = self.init_param(freqs)
+        self.seed = 0 if seed is None else int(seed)
+        self.reset_state(self.mode)
+
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
+        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        key = jax.random.PRNGKey(self.seed)
+        old = self.__dict__.get("rng")
+        if isinstance(old, Variable):
+            old.value = key
+        else:
+            self.rng = Variable(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        key, sub = jax.random.split(self.rng.value)
+        self.rng.value = key
+        p = self.freqs * share["dt"] / 1000.0
+        self.spike.value = jax.random.uniform(sub, self.spike.shape) < p
+        return self.spike.value

@@ -1,0 +1,3 @@
+"""Connectivity (`dsrunner.conn`, as `brainpy.conn`)."""
+
+from ._connect import FixedProb as FixedProb
