@@ -1,0 +1,177 @@
+"""Growth functions: map a potential `U` to a growth in [-1, 1] (or a target)."""
+
+from collections.abc import Callable
+
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Float
+
+from ._errors import lookup
+from ._kernel_functions import staircase_profile, triangle_profile
+
+GrowthFunction = Callable[[ArrayLike, ArrayLike], Array]
+
+growth_functions: dict[str, GrowthFunction] = {}
+"""The registry of growth functions, by slug (`gf_slug` in a config)."""
+
+
+def register(slug: str) -> Callable[[GrowthFunction], GrowthFunction]:
+    """Register a growth function under `slug`.
+
+    **Arguments:**
+
+    - `slug`: the name used as `gf_slug` in a configuration.
+
+    **Returns:**
+
+    A decorator that records `fn(params, U) -> array` and returns it unchanged.
+    """
+    if not isinstance(slug, str) or not slug:
+        raise TypeError(f"a growth function slug must be a non-empty str, got {slug!r}")
+
+    def decorator(fn: GrowthFunction) -> GrowthFunction:
+        growth_functions[slug] = fn
+        return fn
+
+    return decorator
+
+
+def get(slug: str) -> GrowthFunction:
+    """The growth function registered as `slug` (clear error if unknown)."""
+    return lookup(
+        growth_functions,
+        "growth function (gf_slug)",
+        slug,
+        "Register new ones with @lenia_runner.growth_functions.register(slug).",
+    )
+
+
+def _ms(params: ArrayLike) -> tuple[Array, Array]:
+    p = jnp.asarray(params, dtype=jnp.float32).reshape(-1)
+    return p[0], p[1]
+
+
+@register("poly_quad4")
+def poly_quad4(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+    """Lenia's polynomial growth `2 max(0, 1 - (U - m)^2 / (9 s^2))^4 - 1`.
+
+    **Arguments:**
+
+    - `params`: `[m, s]`.
+    - `X`: the potential `U`.
+
+    **Returns:**
+
+    The growth, in [-1, 1].
+    """
+    m, s = _ms(params)
+    X = jnp.asarray(X, dtype=jnp.float32)
+    return 2 * jnp.maximum(0.0, 1 - (X - m) ** 2 / (9 * s**2)) ** 4 - 1
+
+
+@register("gaussian")
+def gaussian(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+    """Gaussian growth `2 exp(-((U - m) / s)^2 / 2) - 1`.
+
+    **Arguments:**
+
+    - `params`: `[m, s]`.
+    - `X`: the potential `U`.
+
+    **Returns:**
+
+    The growth, in [-1, 1].
+    """
+    m, s = _ms(params)
+    X = jnp.asarray(X, dtype=jnp.float32)
+    return 2 * jnp.exp(-0.5 * ((X - m) / s) ** 2) - 1
+
+
+@register("gaussian_target")
+def gaussian_target(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+    """Gaussian target `exp(-((U - m) / s)^2 / 2)` for the asymptotic rule `v2`.
+
+    **Arguments:**
+
+    - `params`: `[m, s]`.
+    - `X`: the potential `U`.
+
+    **Returns:**
+
+    The target, in [0, 1].
+    """
+    m, s = _ms(params)
+    X = jnp.asarray(X, dtype=jnp.float32)
+    return jnp.exp(-0.5 * ((X - m) / s) ** 2)
+
+
+@register("step")
+def step(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+    """Step growth: +1 where `|U - m| <= s`, -1 elsewhere.
+
+    **Arguments:**
+
+    - `params`: `[m, s]`.
+    - `X`: the potential `U`.
+
+    **Returns:**
+
+    The growth, -1 or 1.
+    """
+    m, s = _ms(params)
+    X = jnp.asarray(X, dtype=jnp.float32)
+    return 2 * (jnp.abs(X - m) <= s).astype(jnp.float32) - 1
+
+
+@register("staircase")
+def staircase(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+    """Staircase growth `2 staircase(m, s)(U) - 1`.
+
+    **Arguments:**
+
+    - `params`: `[m, s]`.
+    - `X`: the potential `U`.
+
+    **Returns:**
+
+    The growth: -1, 0 or 1.
+    """
+    m, s = _ms(params)
+    return 2 * staircase_profile(m, s, jnp.asarray(X, jnp.float32)) - 1
+
+
+@register("triangle")
+def triangle(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+    """Triangle growth `2 triangle(m, s)(U) - 1`.
+
+    **Arguments:**
+
+    - `params`: `[m, s]`.
+    - `X`: the potential `U`.
+
+    **Returns:**
+
+    The growth, in [-1, 1].
+    """
+    m, s = _ms(params)
+    return 2 * triangle_profile(m, s, jnp.asarray(X, jnp.float32)) - 1
+
+
+@register("identity")
+def identity(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+    """The potential itself (used by Game-of-Life style rules).
+
+    **Arguments:**
+
+    - `params`: ignored.
+    - `X`: the potential `U`.
+
+    **Returns:**
+
+    `U`.
+    """
+    del params
+    return jnp.asarray(X, dtype=jnp.float32)
+
+
+OLD_GF_ID = {0: "poly_quad4", 1: "gaussian", 2: "gaussian_target", 3: "step"}
+"""v1 `gf_id` numbers and the growth function slugs they stand for."""

@@ -1,0 +1,515 @@
+"""Kernel construction and the kernel graph (which channel feeds which)."""
+
+import copy
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from . import _kernel_functions as kfs
+from ._errors import check_positive, lookup
+
+KernelBuilder = Callable[..., Array]
+
+kernels: dict[str, KernelBuilder] = {}
+"""The registry of kernel builders, by slug (`k_slug` in a config)."""
+
+
+def register(slug: str) -> Callable[[KernelBuilder], KernelBuilder]:
+    """Register a kernel builder under `slug`.
+
+    **Arguments:**
+
+    - `slug`: the name used as `k_slug` in a configuration.
+
+    **Returns:**
+
+    A decorator recording `fn(R, k_params, kf_slug, kf_params) -> [1, *dims]`.
+    """
+    if not isinstance(slug, str) or not slug:
+        raise TypeError(f"a kernel slug must be a non-empty str, got {slug!r}")
+
+    def decorator(fn: KernelBuilder) -> KernelBuilder:
+        kernels[slug] = fn
+        return fn
+
+    return decorator
+
+
+def get(slug: str) -> KernelBuilder:
+    """The kernel builder registered as `slug` (clear error if unknown)."""
+    return lookup(
+        kernels,
+        "kernel (k_slug)",
+        slug,
+        "Register new ones with @lenia_runner.kernels.register(slug).",
+    )
+
+
+def _ring_params(k_params: Any, where: str) -> tuple[float, list[float]]:
+    if not isinstance(k_params, (list, tuple)) or len(k_params) < 2:
+        raise ValueError(
+            f"{where}: expected k_params = [r, [b_1, ..., b_B]], got {k_params!r}"
+        )
+    r = float(k_params[0])
+    bs = k_params[1]
+    if isinstance(bs, str):
+        from ._utils import st2fracs2float
+
+        bs = st2fracs2float(bs)
+    bs = [float(b) for b in np.atleast_1d(np.asarray(bs, dtype=np.float64))]
+    check_positive(r, f"{where}: k_params[0] (the relative radius r)")
+    if not bs:
+        raise ValueError(f"{where}: expected at least one ring weight in k_params[1]")
+    return r, bs
+
+
+def _shell(
+    d: np.ndarray, bs: Sequence[float], kf_slug: str, kf_params: Any
+) -> np.ndarray:
+    """Rings of a kernel: `(d < 1) kf(kf_params, B d mod 1) b[floor(B d)]`."""
+    kf = kfs.get(kf_slug)
+    B = len(bs)
+    Bd = B * d
+    beta = np.asarray(bs, dtype=np.float64)[
+        np.minimum(np.floor(Bd), B - 1).astype(np.int64)
+    ]
+    core = np.asarray(kf(np.asarray(kf_params, dtype=np.float64), np.mod(Bd, 1.0)))
+    return np.where(d < 1, core * beta, 0.0)
+
+
+def _normalise(K: np.ndarray, norm: Any, where: str) -> np.ndarray:
+    total = float(norm)
+    if not np.isfinite(total) or total == 0:
+        raise ValueError(
+            f"{where}: the kernel is zero everywhere (its sum is {total}); expected "
+            "some positive weight: check r, the ring weights b and kf_params"
+        )
+    return K / total
+
+
+def _offsets(rad: int, scale: float, nb_dims: int) -> list[np.ndarray]:
+    idx = (np.arange(2 * rad, dtype=np.float64) - rad) / scale
+    return list(np.meshgrid(*([idx] * nb_dims), indexing="ij"))
+
+
+def _check_R(R: Any, where: str) -> float:
+    check_positive(R, f"{where}: R (world_params.R, the kernel radius in pixels)")
+    return float(R)
+
+
+@register("circle_2d")
+def circle_2d(
+    R: float, k_params: Any, kf_slug: str, kf_params: Any
+) -> Float[Array, "1 h w"]:
+    """Radially symmetric 2-D kernel of concentric rings, normalised to sum 1.
+
+    The grid is `2 ceil(r R)` pixels wide with the centre at index `ceil(r R)`, so
+    the first row and column are zero (Leniax's exact pixel grid).
+
+    **Arguments:**
+
+    - `R`: the kernel radius in pixels (`world_params.R`).
+    - `k_params`: `[r, b]`: relative radius and ring weights.
+    - `kf_slug`: the kernel core function (e.g. `"poly_quad"`).
+    - `kf_params`: its parameters (e.g. `[4]`).
+
+    **Returns:**
+
+    The kernel, shape `[1, 2 ceil(r R), 2 ceil(r R)]`.
+    """
+    where = "circle_2d"
+    R = _check_R(R, where)
+    r, bs = _ring_params(k_params, where)
+    rad = math.ceil(r * R)
+    y, x = _offsets(rad, r * R, 2)
+    d = np.sqrt(x**2 + y**2)
+    K = _shell(d, bs, kf_slug, kf_params)
+    return jnp.asarray(_normalise(K, K.sum(), where)[None], jnp.float32)
+
+
+@register("sphere_3d")
+def sphere_3d(
+    R: float, k_params: Any, kf_slug: str, kf_params: Any
+) -> Float[Array, "1 d h w"]:
+    """The 3-D analogue of `circle_2d`: concentric spherical shells, sum 1.
+
+    **Arguments:**
+
+    - `R`: the kernel radius in pixels.
+    - `k_params`: `[r, b]`.
+    - `kf_slug`, `kf_params`: the kernel core function and its parameters.
+
+    **Returns:**
+
+    The kernel, shape `[1, 2 ceil(r R), 2 ceil(r R), 2 ceil(r R)]`.
+    """
+    where = "sphere_3d"
+    R = _check_R(R, where)
+    r, bs = _ring_params(k_params, where)
+    rad = math.ceil(r * R)
+    z, y, x = _offsets(rad, r * R, 3)
+    d = np.sqrt(x**2 + y**2 + z**2)
+    K = _shell(d, bs, kf_slug, kf_params)
+    return jnp.asarray(_normalise(K, K.sum(), where)[None], jnp.float32)
+
+
+def _ellipse(R: Any, k_params: Any, kf_slug: str, kf_params: Any, where: str):
+    R = _check_R(R, where)
+    r, bs = _ring_params(k_params, where)
+    if len(k_params) != 5:
+        raise ValueError(
+            f"{where}: expected k_params = [r, b, a, b_axis, theta], got {k_params!r}"
+        )
+    a, b, theta = (float(v) for v in k_params[2:])
+    check_positive(a, f"{where}: k_params[2] (semi-axis a)")
+    check_positive(b, f"{where}: k_params[3] (semi-axis b)")
+    rad = math.ceil(r * R * max(a, b, 1.0))
+    y, x = _offsets(rad, r * R, 2)
+    c, s = math.cos(theta * math.pi), math.sin(theta * math.pi)
+    xr = x * c + y * s
+    yr = -x * s + y * c
+    d = np.sqrt((xr / a) ** 2 + (yr / b) ** 2)
+    return _shell(d, bs, kf_slug, kf_params), xr
+
+
+@register("ellipse_2d")
+def ellipse_2d(
+    R: float, k_params: Any, kf_slug: str, kf_params: Any
+) -> Float[Array, "1 h w"]:
+    """Antisymmetric elliptic kernel: rings on an ellipse, times `sign(x')`.
+
+    Coordinates are rotated by `theta * pi` (`x' = x cos + y sin`, x along the last
+    axis); the rings are normalised to sum 1 and then multiplied by `sign(x')`,
+    except within 0.01 of the axis where they are multiplied by `x'` itself.
+
+    **Arguments:**
+
+    - `R`: the kernel radius in pixels.
+    - `k_params`: `[r, b, a, b_axis, theta]`.
+    - `kf_slug`, `kf_params`: the kernel core function and its parameters.
+
+    **Returns:**
+
+    The kernel, shape `[1, 2 rad, 2 rad]`, `rad = ceil(r R max(a, b_axis, 1))`.
+    """
+    K, xr = _ellipse(R, k_params, kf_slug, kf_params, "ellipse_2d")
+    K = _normalise(K, K.sum(), "ellipse_2d")
+    factor = np.where(np.abs(xr) > 0.01, np.sign(xr), xr)
+    return jnp.asarray((K * factor)[None], jnp.float32)
+
+
+@register("oriented_ellipse_2d")
+def oriented_ellipse_2d(
+    R: float, k_params: Any, kf_slug: str, kf_params: Any
+) -> Float[Array, "1 h w"]:
+    """Elliptic kernel weighted by `x'`, normalised so that `sum |K| = 1`.
+
+    **Arguments:**
+
+    - `R`: the kernel radius in pixels.
+    - `k_params`: `[r, b, a, b_axis, theta]`.
+    - `kf_slug`, `kf_params`: the kernel core function and its parameters.
+
+    **Returns:**
+
+    The kernel, shape `[1, 2 rad, 2 rad]`.
+    """
+    K, xr = _ellipse(R, k_params, kf_slug, kf_params, "oriented_ellipse_2d")
+    K = K * xr
+    K = _normalise(K, np.abs(K).sum(), "oriented_ellipse_2d")
+    return jnp.asarray(K[None], jnp.float32)
+
+
+@register("raw")
+def raw(R: float, k_params: Any, kf_slug: Any = None, kf_params: Any = None) -> Array:
+    """A kernel given as an array (any number of dimensions).
+
+    **Arguments:**
+
+    - `R`: unused.
+    - `k_params`: the kernel itself, shape `[1, *dims]` or `[*dims]`.
+    - `kf_slug`, `kf_params`: unused.
+
+    **Returns:**
+
+    The kernel as float32, shape `[1, *dims]`.
+    """
+    del R, kf_slug, kf_params
+    K = jnp.asarray(k_params, dtype=jnp.float32)
+    if K.ndim < 1 or K.size == 0:
+        raise ValueError(f"raw: expected a non-empty kernel array, got {k_params!r}")
+    return K
+
+
+@dataclasses.dataclass(frozen=True)
+class KernelMapping:
+    """How kernels connect channels, in kernel order (kernels sorted by `c_in`).
+
+    **Arguments:**
+
+    - `cin_kernels`: for each input channel, the indices of the kernels it feeds.
+    - `cin_k_params`, `cin_kfs`, `cin_kf_params`, `cin_gfs`, `cin_gf_params`: per
+        input channel, the kernels' parameters and kernel/growth function slugs.
+    - `kernels_weight_per_channel`: `[C, nb_kernels]`, entry `[c_out, k] = h_k`.
+    - `true_channels`: `[C * max_k_per_channel]` booleans, which of the stacked
+        (padded) kernels are real.
+    - `nb_dims`: 2 or 3.
+    """
+
+    cin_kernels: tuple[tuple[int, ...], ...]
+    cin_k_params: tuple[tuple[Any, ...], ...]
+    cin_kfs: tuple[tuple[str, ...], ...]
+    cin_kf_params: tuple[tuple[Any, ...], ...]
+    cin_gfs: tuple[tuple[str, ...], ...]
+    cin_gf_params: tuple[tuple[Any, ...], ...]
+    kernels_weight_per_channel: np.ndarray
+    true_channels: np.ndarray
+    nb_dims: int = 2
+
+    @property
+    def nb_kernels(self) -> int:
+        return sum(len(k) for k in self.cin_kernels)
+
+    @property
+    def nb_channels(self) -> int:
+        return len(self.cin_kernels)
+
+    @property
+    def tc_indices(self) -> tuple[int, ...]:
+        """Indices of the real kernels among the stacked (padded) ones."""
+        return tuple(int(i) for i in np.flatnonzero(self.true_channels))
+
+    @property
+    def growth_fn_slugs(self) -> tuple[str, ...]:
+        """Growth function slugs in kernel order."""
+        return tuple(gf for per_c in self.cin_gfs for gf in per_c)
+
+    def get_k_params(self) -> list[Any]:
+        """Kernel parameters in kernel order."""
+        return [p for per_c in self.cin_k_params for p in per_c]
+
+    def get_gf_params(self) -> Float[Array, "nb_kernels n_params"]:
+        """Growth parameters in kernel order, padded with zeros to a common length."""
+        params = [
+            np.atleast_1d(np.asarray(p, dtype=np.float32)).reshape(-1)
+            for per_c in self.cin_gf_params
+            for p in per_c
+        ]
+        width = max((p.size for p in params), default=0)
+        out = np.zeros((len(params), max(width, 1)), dtype=np.float32)
+        for i, p in enumerate(params):
+            out[i, : p.size] = p
+        return jnp.asarray(out)
+
+    def get_kernels_weight_per_channel(self) -> Float[Array, "C nb_kernels"]:
+        """The `[C, nb_kernels]` matrix of kernel weights `h`."""
+        return jnp.asarray(self.kernels_weight_per_channel, dtype=jnp.float32)
+
+
+_KERNEL_KEYS = ("k_slug", "k_params", "gf_slug", "gf_params", "c_in", "c_out")
+
+
+def _check_kernel_entry(i: int, kp: Any, nb_channels: int) -> None:
+    where = f"kernels_params[{i}]"
+    if not isinstance(kp, dict):
+        raise TypeError(
+            f"{where}: expected a dict with keys {_KERNEL_KEYS}, got {kp!r}"
+        )
+    missing = [k for k in _KERNEL_KEYS if k not in kp]
+    if missing:
+        raise ValueError(
+            f"{where}: missing key(s) {missing}; expected keys {_KERNEL_KEYS} "
+            "(plus kf_slug, kf_params, h). Upgrade v1 configs with "
+            "lenia_runner.utils.update_config_v1_v2."
+        )
+    for key in ("c_in", "c_out"):
+        c = kp[key]
+        if not isinstance(c, (int, np.integer)) or not 0 <= c < nb_channels:
+            raise ValueError(
+                f"{where}.{key} = {c!r} is not a channel of this world; expected an "
+                f"integer in [0, {nb_channels - 1}] (world_params.nb_channels = "
+                f"{nb_channels})"
+            )
+
+
+def centre_index(shape: Sequence[int]) -> tuple[int, ...]:
+    """The pixel taken as a kernel's centre: index `d // 2` along each axis."""
+    return tuple(d // 2 for d in shape)
+
+
+def wrap_kernel(kernel: np.ndarray, world_size: Sequence[int]) -> np.ndarray:
+    """Place a kernel's centre at index 0 of a periodic world-sized array."""
+    out = np.zeros(tuple(world_size), dtype=np.float32)
+    centre = centre_index(kernel.shape)
+    idx = np.ix_(
+        *[
+            (np.arange(k) - c) % w
+            for k, c, w in zip(kernel.shape, centre, world_size, strict=True)
+        ]
+    )
+    np.add.at(out, idx, kernel)
+    return out
+
+
+def crop_centred(kernels: np.ndarray) -> np.ndarray:
+    """Crop all-zero borders of stacked kernels `[n, *dims]`, keeping the centre.
+
+    The result has odd sizes `2 e + 1` with the centre (index `d // 2` of the
+    input) in the middle, `e` the largest extent of a non-zero value from it.
+    """
+    dims = kernels.shape[1:]
+    centre = centre_index(dims)
+    nz = np.argwhere(np.any(kernels != 0, axis=0))
+    slices = [slice(None)]
+    for ax, (d, c) in enumerate(zip(dims, centre, strict=True)):
+        if nz.size == 0:
+            e = 0
+        else:
+            e = int(np.max(np.abs(nz[:, ax] - c)))
+        lo, hi = c - e, c + e + 1
+        if lo < 0 or hi > d:  # not symmetric room: pad instead
+            pad = max(-lo, hi - d)
+            padding = [(0, 0)] * kernels.ndim
+            padding[ax + 1] = (pad, pad)
+            kernels = np.pad(kernels, padding)
+            lo, hi = lo + pad, hi + pad
+        slices.append(slice(lo, hi))
+    return kernels[tuple(slices)]
+
+
+def get_kernels_and_mapping(
+    kernels_params: Sequence[dict[str, Any]],
+    world_size: Sequence[int],
+    nb_channels: int,
+    R: float,
+    fft: bool = True,
+) -> tuple[Array, KernelMapping]:
+    """Build the stacked kernels and their mapping from a config's `kernels_params`.
+
+    Kernels are ordered by `c_in` (a stable sort of a copy: the caller's list is
+    left untouched). On the FFT path the kernels are returned in Fourier space as
+    real-FFT spectra `[1, C, max_k_per_channel, *world[:-1], world[-1] // 2 + 1]`
+    (complex64); on the direct path as spatial kernels
+    `[C * max_k_per_channel, 1, *kernel_dims]`, cropped symmetrically around their
+    centre. Channels with fewer kernels are padded with zero kernels, flagged in
+    `mapping.true_channels`.
+
+    **Arguments:**
+
+    - `kernels_params`: the list of kernel entries of a v2 config.
+    - `world_size`: the world's size, e.g. `[128, 128]`.
+    - `nb_channels`: the number of channels `C`.
+    - `R`: the kernel radius in pixels.
+    - `fft`: Fourier-space kernels (default) or spatial ones for direct convolution.
+
+    **Returns:**
+
+    A tuple `(K, mapping)`.
+    """
+    world_size = tuple(int(w) for w in world_size)
+    nb_dims = len(world_size)
+    if not isinstance(nb_channels, (int, np.integer)) or nb_channels < 1:
+        raise ValueError(
+            f"world_params.nb_channels must be a positive integer, got {nb_channels!r}"
+        )
+    if nb_dims not in (1, 2, 3) or any(w < 1 for w in world_size):
+        raise ValueError(
+            "render_params.world_size must list 1 to 3 positive sizes, got "
+            f"{list(world_size)}"
+        )
+    check_positive(R, "world_params.R (the kernel radius in pixels)")
+    if not isinstance(kernels_params, (list, tuple)) or not kernels_params:
+        raise ValueError(
+            "kernels_params must be a non-empty list of kernel entries, got "
+            f"{kernels_params!r}"
+        )
+    for i, kp in enumerate(kernels_params):
+        _check_kernel_entry(i, kp, nb_channels)
+    order = sorted(range(len(kernels_params)), key=lambda i: kernels_params[i]["c_in"])
+    params = [copy.deepcopy(kernels_params[i]) for i in order]
+
+    spatial = []
+    for pos, kp in enumerate(params):
+        where = f"kernels_params[{order[pos]}]"
+        builder = get(kp["k_slug"])
+        K = np.asarray(
+            builder(R, kp["k_params"], kp.get("kf_slug"), kp.get("kf_params", [])),
+            dtype=np.float32,
+        )
+        if K.ndim == nb_dims:
+            K = K[None]
+        if K.ndim != nb_dims + 1 or K.shape[0] != 1:
+            raise ValueError(
+                f"{where} ({kp['k_slug']}): expected a kernel of shape [1, *dims] "
+                f"with {nb_dims} dims, got {K.shape}"
+            )
+        if any(k > w for k, w in zip(K.shape[1:], world_size, strict=True)):
+            raise ValueError(
+                f"{where} ({kp['k_slug']}): the kernel {K.shape[1:]} is larger than "
+                f"the world {world_size}; expected at most the world size: lower R "
+                "or r, or enlarge render_params.world_size"
+            )
+        spatial.append(K[0])
+
+    cin_kernels: list[list[int]] = [[] for _ in range(nb_channels)]
+    for k, kp in enumerate(params):
+        cin_kernels[kp["c_in"]].append(k)
+    max_k = max(1, max(len(c) for c in cin_kernels))
+
+    weights = np.zeros((nb_channels, len(params)), dtype=np.float32)
+    for k, kp in enumerate(params):
+        weights[kp["c_out"], k] = float(kp.get("h", 1.0))
+    true_channels = np.zeros((nb_channels, max_k), dtype=bool)
+    slots: list[tuple[int, int, int]] = []  # (c, j, k)
+    for c, ks in enumerate(cin_kernels):
+        for j, k in enumerate(ks):
+            true_channels[c, j] = True
+            slots.append((c, j, k))
+
+    if fft:
+        stack = np.zeros((nb_channels, max_k, *world_size), dtype=np.float32)
+        for c, j, k in slots:
+            stack[c, j] = wrap_kernel(spatial[k], world_size)
+        axes = tuple(range(-nb_dims, 0))
+        spectra = np.fft.rfftn(stack.astype(np.float64), axes=axes)[None]
+        K_out = jnp.asarray(spectra.astype(np.complex64))
+    else:
+        shape = tuple(max(s.shape[i] for s in spatial) for i in range(nb_dims))
+        stack = np.zeros((nb_channels, max_k, *shape), dtype=np.float32)
+        for c, j, k in slots:
+            s = spatial[k]
+            # centre every kernel at index d // 2 of the common shape
+            offs = [
+                sc - kc
+                for sc, kc in zip(
+                    centre_index(shape), centre_index(s.shape), strict=True
+                )
+            ]
+            sl = tuple(slice(o, o + d) for o, d in zip(offs, s.shape, strict=True))
+            stack[(c, j, *sl)] = s
+        flat = stack.reshape((nb_channels * max_k, *shape))
+        cropped = crop_centred(flat)
+        K_out = jnp.asarray(cropped[:, None])
+
+    def per_c(key: str, default: Any = None) -> tuple[tuple[Any, ...], ...]:
+        return tuple(
+            tuple(params[k].get(key, default) for k in ks) for ks in cin_kernels
+        )
+
+    mapping = KernelMapping(
+        cin_kernels=tuple(tuple(ks) for ks in cin_kernels),
+        cin_k_params=per_c("k_params"),
+        cin_kfs=per_c("kf_slug"),
+        cin_kf_params=per_c("kf_params", []),
+        cin_gfs=per_c("gf_slug"),
+        cin_gf_params=per_c("gf_params"),
+        kernels_weight_per_channel=weights,
+        true_channels=true_channels.reshape(-1),
+        nb_dims=nb_dims,
+    )
+    return K_out, mapping

@@ -1,0 +1,360 @@
+"""The 12 Lenia statistics, the 4 stop heuristics and the number of live steps."""
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Float
+
+from ._constants import EPSILON
+from ._errors import check_positive
+
+MONOTONIC_STOP_STEP = 128
+"""Fail after this many consecutive mass changes of the same sign."""
+MASS_VOLUME_THRESHOLD = 10.0
+"""A mass volume above this (in units of R^2) counts as "too big"."""
+MASS_VOLUME_STOP_STEP = 128
+"""Fail after this many consecutive "too big" steps."""
+
+STAT_NAMES = (
+    "channel_mass",
+    "mass",
+    "mass_volume",
+    "mass_density",
+    "growth",
+    "growth_volume",
+    "growth_density",
+    "mass_speed",
+    "mass_angle_speed",
+    "mass_growth_dist",
+    "inertia",
+    "potential_volume",
+)
+"""The statistics computed at each step, in Leniax's order."""
+
+
+def _world_coords(n: int, shift: Float[Array, " N"]) -> Float[Array, "N n"]:
+    """Centred coordinates of the world rolled by `-shift` along one axis."""
+    i = jnp.arange(n, dtype=jnp.int32)
+    return (jnp.mod(i[None, :] - shift[:, None], n) - n // 2).astype(jnp.float32)
+
+
+def _moments(x: Float[Array, "N C *world"], shift: Array) -> tuple[Array, Array, Array]:
+    """Total, first and second moments of `x` about the centred, rolled grid.
+
+    Rolling the world by `-shift` and summing `x * coords` equals summing the
+    unrolled `x` against rolled coordinates, done here per axis on marginals.
+    """
+    nb_dims = x.ndim - 2
+    total = jnp.sum(x, axis=tuple(range(1, x.ndim)))
+    m1, m2 = [], []
+    for d in range(nb_dims):
+        axis = 2 + d
+        other = tuple(a for a in range(1, x.ndim) if a != axis)
+        marginal = jnp.sum(x, axis=other)  # [N, n_d]
+        coords = _world_coords(x.shape[axis], shift[:, d])
+        m1.append(jnp.sum(marginal * coords, axis=1))
+        m2.append(jnp.sum(marginal * coords**2, axis=1))
+    return total, jnp.stack(m1), jnp.stack(m2)
+
+
+def compute_stats(
+    cells: Float[Array, "N C *world"],
+    field: Float[Array, "N C *world"],
+    potential: Float[Array, "N K *world"],
+    previous_total_shift_idx: Array,
+    previous_mass_centroid: Array,
+    previous_mass_angle: Array,
+    *,
+    R: ArrayLike,
+    dt: ArrayLike,
+    step: ArrayLike | None = None,
+) -> tuple[dict[str, Array], Array, Array, Array]:
+    """The statistics of one step, in a world re-centred on the mass.
+
+    **Arguments:**
+
+    - `cells`, `field`, `potential`: the pre-update state, its field and potential.
+    - `previous_total_shift_idx`: `[N, D]` int32, the accumulated re-centring shift.
+    - `previous_mass_centroid`: `[D, N]`, the previous centroid (fractional part).
+    - `previous_mass_angle`: `[N]`, the previous direction of motion in degrees.
+    - `R`: the kernel radius (units of masses and distances).
+    - `dt`: the time between this step and the previous one.
+    - `step`: the index of this step; when given, `mass_speed` is 0 at step 0 and
+        `mass_angle_speed` at steps 0 and 1, where there is no previous centroid
+        (Leniax reports spurious values there). `None` reproduces Leniax.
+
+    **Returns:**
+
+    A tuple `(stats, total_shift_idx, mass_centroid, mass_angle)`.
+    """
+    R2 = jnp.asarray(R, jnp.float32) ** 2
+    R1 = jnp.asarray(R, jnp.float32)
+    shift = previous_total_shift_idx
+    positive_field = jnp.maximum(field, 0.0)
+    batch_axes = tuple(range(1, cells.ndim))
+
+    channel_sum = jnp.sum(cells, axis=tuple(range(2, cells.ndim)))  # [N, C]
+    m_00, MX, MX2 = _moments(cells, shift)
+    g_00, GX, _ = _moments(positive_field, shift)
+
+    mass_volume = jnp.sum(cells > EPSILON, axis=batch_axes) / R2
+    growth_volume = jnp.sum(positive_field > EPSILON, axis=batch_axes) / R2
+    potential_volume = (
+        jnp.sum(potential > EPSILON, axis=tuple(range(1, potential.ndim))) / R2
+    )
+    mass = m_00 / R2
+    growth = g_00 / R2
+
+    mass_centroid = MX / (m_00 + EPSILON)  # [D, N]
+    delta = mass_centroid - previous_mass_centroid
+    dist = jnp.sqrt(jnp.sum(delta**2, axis=0))
+    mass_speed = dist / R1 / dt
+    mass_angle = jnp.degrees(jnp.arctan2(delta[1], delta[0])) * (dist / R1 > 0.001)
+    mass_angle_speed = ((mass_angle - previous_mass_angle + 540) % 360 - 180) / dt
+    if step is not None:
+        mass_speed = jnp.where(step >= 1, mass_speed, 0.0)
+        mass_angle_speed = jnp.where(step >= 2, mass_angle_speed, 0.0)
+
+    growth_centroid = GX / (g_00 + EPSILON)
+    mass_growth_dist = jnp.sqrt(jnp.sum((growth_centroid - mass_centroid) ** 2, 0)) / R1
+    inertia = jnp.sum((MX2 - mass_centroid * MX) / (m_00**2 + EPSILON), axis=0)
+
+    stats = {
+        "channel_mass": channel_sum / R2,
+        "mass": mass,
+        "mass_volume": mass_volume,
+        "mass_density": mass / (mass_volume + EPSILON),
+        "growth": growth,
+        "growth_volume": growth_volume,
+        "growth_density": growth / (growth_volume + EPSILON),
+        "mass_speed": mass_speed,
+        "mass_angle_speed": mass_angle_speed,
+        "mass_growth_dist": mass_growth_dist,
+        "inertia": inertia,
+        "potential_volume": potential_volume,
+    }
+    whole = mass_centroid.astype(jnp.int32)
+    world = jnp.asarray(cells.shape[2:], dtype=jnp.int32)
+    total_shift_idx = jnp.mod(previous_total_shift_idx + whole.T, world)
+    return stats, total_shift_idx, mass_centroid - whole, mass_angle
+
+
+def init_stats_carry(N: int, nb_dims: int) -> tuple[Array, Array, Array]:
+    """Initial `(total_shift_idx [N, D], mass_centroid [D, N], mass_angle [N])`."""
+    return (
+        jnp.zeros((N, nb_dims), jnp.int32),
+        jnp.zeros((nb_dims, N), jnp.float32),
+        jnp.zeros((N,), jnp.float32),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class StatsFn:
+    """A hashable statistics function, built by `build_compute_stats_fn`.
+
+    Call it as Leniax's `compute_stats_fn(cells, field, potential,
+    previous_total_shift_idx, previous_mass_centroid, previous_mass_angle)`; the
+    runners also pass `dt=1 / T` (each configuration's own `T`) and `step`.
+
+    **Arguments:**
+
+    - `world_size`: the world's size.
+    - `R`: the kernel radius.
+    - `T`: the configuration's time resolution (used when no `dt` is passed).
+    - `compat`: reproduce Leniax: speeds always use this `T`, and step 0 (and 1 for
+        the angle speed) report the spurious values described in `compute_stats`.
+    """
+
+    world_size: tuple[int, ...]
+    R: float
+    T: float
+    compat: bool = False
+
+    def __call__(
+        self,
+        cells: Array,
+        field: Array,
+        potential: Array,
+        previous_total_shift_idx: Array,
+        previous_mass_centroid: Array,
+        previous_mass_angle: Array,
+        *,
+        dt: ArrayLike | None = None,
+        step: ArrayLike | None = None,
+    ) -> tuple[dict[str, Array], Array, Array, Array]:
+        if self.compat or dt is None:
+            dt = 1.0 / self.T
+        return compute_stats(
+            cells,
+            field,
+            potential,
+            previous_total_shift_idx,
+            previous_mass_centroid,
+            previous_mass_angle,
+            R=self.R,
+            dt=dt,
+            step=None if self.compat else step,
+        )
+
+
+def build_compute_stats_fn(
+    world_params: Mapping[str, Any],
+    render_params: Mapping[str, Any],
+    *,
+    compat: bool = False,
+) -> StatsFn:
+    """Build the statistics function of a configuration.
+
+    **Arguments:**
+
+    - `world_params`: the config's `world_params` (uses `R`, `T`, `scale`).
+    - `render_params`: the config's `render_params` (uses `world_size`).
+    - `compat`: reproduce Leniax's speed quirks (see `StatsFn`).
+
+    **Returns:**
+
+    A hashable `StatsFn`; identical configurations give equal functions.
+    """
+    R = world_params.get("R")
+    T = world_params.get("T")
+    check_positive(R, "world_params.R (the kernel radius in pixels)")
+    check_positive(T, "world_params.T (the time resolution)")
+    world_size = tuple(int(w) for w in render_params["world_size"])
+    return StatsFn(world_size=world_size, R=float(R), T=float(T), compat=compat)  # pyright: ignore[reportArgumentType]
+
+
+def init_counters(N: int) -> dict[str, Array]:
+    """Zeroed heuristic counters for `N` simulations."""
+    return {
+        "nb_monotone_step": jnp.zeros(N, dtype=jnp.int32),
+        "nb_slow_mass_step": jnp.zeros(N, dtype=jnp.int32),
+        "nb_max_volume_step": jnp.zeros(N, dtype=jnp.int32),
+    }
+
+
+def min_channel_mass_heuristic(epsilon: float, channel_mass: Array) -> Array:
+    """Alive: every channel's mass `[N, C]` is at least `epsilon`; returns `[N]`."""
+    return jnp.all(channel_mass >= epsilon, axis=-1)
+
+
+def max_channel_mass_heuristic(init_channel_mass: Array, channel_mass: Array) -> Array:
+    """Not exploding: every channel's mass at most 3x its initial mass; `[N]`."""
+    return jnp.all(channel_mass <= 3 * init_channel_mass, axis=-1)
+
+
+def min_mass_heuristic(epsilon: float, mass: Array) -> Array:
+    """Alive: the total mass is at least `epsilon`."""
+    return mass >= epsilon
+
+
+def max_mass_heuristic(init_mass: Array, mass: Array) -> Array:
+    """Not exploding: the total mass is at most 3x the initial mass."""
+    return mass <= 3 * init_mass
+
+
+def monotonic_heuristic(
+    sign: Array, previous_sign: Array, monotone_counter: Array
+) -> tuple[Array, Array]:
+    """Fail after `MONOTONIC_STOP_STEP` mass changes of the same sign in a row.
+
+    **Returns:**
+
+    A tuple `(should_continue, new_counter)`.
+    """
+    counter = monotone_counter * (sign == previous_sign) + 1
+    return counter <= MONOTONIC_STOP_STEP, counter
+
+
+def mass_volume_heuristic(
+    mass_volume: Array, mass_volume_counter: Array
+) -> tuple[Array, Array]:
+    """Fail after `MASS_VOLUME_STOP_STEP` steps in a row with a too-large volume.
+
+    **Returns:**
+
+    A tuple `(should_continue, new_counter)`.
+    """
+    counter = mass_volume_counter * (mass_volume > MASS_VOLUME_THRESHOLD) + 1
+    return counter <= MASS_VOLUME_STOP_STEP, counter
+
+
+def heuristics_init(first: Mapping[str, Array]) -> dict[str, Any]:
+    """The heuristics' carry from the first step's statistics."""
+    N = first["mass"].shape[0]
+    return {
+        "should_continue": jnp.ones(N, jnp.float32),
+        "init_channel_mass": first["channel_mass"],
+        "previous_mass": first["mass"],
+        "previous_sign": jnp.zeros(N, jnp.float32),
+        "counters": init_counters(N),
+    }
+
+
+def heuristics_step(
+    carry: Mapping[str, Any], stat_t: Mapping[str, Array]
+) -> tuple[dict[str, Any], Array]:
+    """Advance the heuristics by one step; returns `(carry, should_continue)`."""
+    counters = dict(carry["counters"])
+    ok = min_channel_mass_heuristic(EPSILON, stat_t["channel_mass"])
+    ok = ok & max_channel_mass_heuristic(
+        carry["init_channel_mass"], stat_t["channel_mass"]
+    )
+    sign = jnp.sign(stat_t["mass"] - carry["previous_mass"])
+    cond, counters["nb_monotone_step"] = monotonic_heuristic(
+        sign, carry["previous_sign"], counters["nb_monotone_step"]
+    )
+    ok = ok & cond
+    cond, counters["nb_max_volume_step"] = mass_volume_heuristic(
+        stat_t["mass_volume"], counters["nb_max_volume_step"]
+    )
+    ok = ok & cond
+    should_continue = carry["should_continue"] * ok
+    new_carry = {
+        "should_continue": should_continue,
+        "init_channel_mass": carry["init_channel_mass"],
+        "previous_mass": stat_t["mass"],
+        "previous_sign": sign,
+        "counters": counters,
+    }
+    return new_carry, should_continue
+
+
+@jax.jit
+def check_heuristics(stats: Mapping[str, Array]) -> Float[Array, "T N"]:
+    """Per step and simulation, whether every stop rule has held so far.
+
+    The rules: every channel keeps a mass of at least `EPSILON` and at most 3x its
+    initial mass; the mass does not change in the same direction more than
+    `MONOTONIC_STOP_STEP` steps in a row; the mass volume does not exceed
+    `MASS_VOLUME_THRESHOLD` more than `MASS_VOLUME_STOP_STEP` steps in a row.
+
+    **Arguments:**
+
+    - `stats`: statistics with a leading time axis (`mass [T, N]`,
+        `channel_mass [T, N, C]`, `mass_volume [T, N]`).
+
+    **Returns:**
+
+    Float flags `[T, N]` (1 = still alive); their sum over time is `N`.
+    """
+    needed = {"mass", "channel_mass", "mass_volume"}
+    missing = needed - set(stats)
+    if missing:
+        raise ValueError(
+            f"check_heuristics: expected statistics {sorted(needed)}, missing "
+            f"{sorted(missing)}"
+        )
+    xs = {k: stats[k] for k in needed}
+    first = {k: v[0] for k, v in xs.items()}
+    _, flags = jax.lax.scan(heuristics_step, heuristics_init(first), xs)
+    return flags
+
+
+def stats_list_to_dict(all_stats: Sequence[Mapping[str, Array]]) -> dict[str, Array]:
+    """A list of per-step statistics dicts as a dict of arrays with a time axis."""
+    if not all_stats:
+        return {}
+    return {k: jnp.stack([s[k] for s in all_stats]) for k in all_stats[0]}
