@@ -246,9 +246,11 @@ class BrainPyObject:
         **Arguments:**
 
         - `filename`: the path to write (`.npz` is appended if missing).
-        - `variables`: the Variables to save (a dict); default: `self.vars()`.
+        - `variables`: the Variables to save (a dict); default:
+            `self.vars(method='relative')` (attribute paths, stable across instances
+            of the same model, unlike generated unique names).
         """
-        vs = self.vars() if variables is None else dict(variables)
+        vs = self.vars(method="relative") if variables is None else dict(variables)
         data = {k: np.asarray(_unwrap(v)) for k, v in vs.items()}
         np.savez(Path(filename), **data)
 
@@ -264,7 +266,7 @@ class BrainPyObject:
             path = path.with_suffix(".npz")
         with np.load(path) as f:
             data = {k: f[k] for k in f.files}
-        own = self.vars()
+        own = self.vars(method="relative")
         missing = sorted(set(own) - set(data))
         extra = sorted(set(data) - set(own))
         if missing or extra:

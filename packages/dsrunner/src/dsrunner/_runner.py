@@ -106,6 +106,11 @@ def _num_steps(duration: Any, dt: float) -> int:
         )
     ratio = duration / dt
     n = round(ratio)
+    if n < 1 or (abs(ratio - n) > 1e-6 * max(1.0, ratio) and int(ratio) < 1):
+        raise RunningError(
+            f"duration {duration} is shorter than one step (dt={dt}); expected a "
+            "duration of at least dt"
+        )
     if abs(ratio - n) > 1e-6 * max(1.0, ratio):
         n = int(ratio)
         warnings.warn(
@@ -113,11 +118,6 @@ def _num_steps(duration: Any, dt: float) -> int:
             f"({ratio:.6g} steps); running {n} steps ({n * dt:.6g})",
             UserWarning,
             stacklevel=3,
-        )
-    if n < 1:
-        raise RunningError(
-            f"duration {duration} is shorter than one step (dt={dt}); expected a "
-            "duration of at least dt"
         )
     return n
 
@@ -1006,7 +1006,10 @@ class DSRunner(BrainPyObject):
 
         Random keys are ordinary Variables of the model, so they are included.
         """
-        data = {k: np.asarray(v.value) for k, v in self.target.vars().items()}
+        data = {
+            k: np.asarray(v.value)
+            for k, v in self.target.vars(method="relative").items()
+        }
         data["__i0__"] = np.asarray(self.i0)
         data["__dt__"] = np.asarray(self.dt)
         data["__t0__"] = np.asarray(self.t0)

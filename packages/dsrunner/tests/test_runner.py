@@ -1,0 +1,288 @@
+"""DSRunner behaviour: compile once, chunks, timing, modes, state I/O, errors."""
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dsrunner as bp
+
+
+def _lif(n=3, **kw):
+    return bp.LifRef(
+        n, V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0, tau_ref=5.0,
+        V_initializer=bp.init.Constant(-60.0), **kw,
+    )  # fmt: skip
+
+
+def _runner(model, **kw):
+    kw.setdefault("progress_bar", False)
+    kw.setdefault("monitors", ["V", "spike"])
+    kw.setdefault("inputs", ("input", 12.0))
+    return bp.DSRunner(model, **kw)
+
+
+def test_compiles_once_across_runs_and_durations():
+    runner = _runner(_lif())
+    runner.run(10.0)
+    assert runner.num_compiles == 1 and runner.timing["compile"] > 0
+    runner.run(10.0)
+    runner.run(12.0)  # another duration in the same chunk bucket
+    assert runner.num_compiles == 1
+    assert runner.timing["compile"] == 0.0
+    runner.run(30.0, shared_args={"gain": 2.0})
+    runner.run(30.0, shared_args={"gain": 3.0})  # traced value: no recompile
+    assert runner.num_compiles == 2  # one new (bucket, shared signature) pair
+
+
+def test_chunked_equals_single_chunk():
+    a = _runner(_lif())
+    a.run(100.0)
+    b = _runner(_lif(), chunk_size=64)
+    b.run(100.0)
+    np.testing.assert_array_equal(a.mon.V, b.mon.V)
+    np.testing.assert_array_equal(a.mon.spike, b.mon.spike)
+    assert b.num_compiles == 1  # 15 full chunks and a padded remainder share code
+
+
+def test_results_are_ready_and_state_is_committed():
+    lif = _lif()
+    runner = _runner(lif, monitors=None)
+    out = runner.run(50.0)
+    assert out.shape == (500, 3)
+    assert all(x.is_ready() for x in jax.tree.leaves(out))
+    assert lif.V.value.is_ready() and float(lif.V.value[0]) != -60.0
+
+
+def test_no_global_dt_side_effect():
+    before = bp.get_dt()
+    runner = _runner(_lif(), dt=0.5, monitors={"dt": lambda: bp.share["dt"]})
+    assert bp.get_dt() == before
+    runner.run(2.0)
+    np.testing.assert_array_equal(runner.mon.dt, [0.5] * 4)
+    assert bp.get_dt() == before
+
+
+def test_step_count_rounding_and_warning():
+    runner = _runner(_lif())
+    runner.run(0.7)  # BrainPy: int(0.7 / 0.1) == 6 steps
+    assert len(runner.mon.ts) == 7
+    with pytest.warns(UserWarning, match="not a whole number of steps"):
+        runner.run(0.75)
+    assert len(runner.mon.ts) == 7
+
+
+@pytest.mark.parametrize("dt", [0.0, -0.1, float("nan"), "0.1", True])
+def test_bad_dt(dt):
+    with pytest.raises(bp.RunningError, match="dt"):
+        _runner(_lif(), dt=dt)
+
+
+@pytest.mark.parametrize("duration", [0.0, -1.0, 0.05, float("inf")])
+def test_bad_duration(duration):
+    runner = _runner(_lif())
+    with pytest.raises(bp.RunningError, match="duration"):
+        runner.run(duration)
+    assert runner.num_compiles == 0
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(bp.RunningError, match="DynamicalSystem"):
+        bp.DSRunner(object())
+    with pytest.raises(ValueError, match="jit"):
+        _runner(_lif(), jit="yes")
+    with pytest.raises(ValueError, match="progress_bar"):
+        _runner(_lif(), progress_bar=1)
+    with pytest.raises(ValueError, match="data_first_axis"):
+        _runner(_lif(), data_first_axis="X")
+    with pytest.raises(ValueError, match="numpy_mon_after_run"):
+        _runner(_lif(), memory_efficient=True, numpy_mon_after_run=False)
+    with pytest.raises(ValueError, match="duration or inputs"):
+        _runner(_lif()).run()
+
+
+def test_eval_time_and_timing():
+    runner = _runner(_lif())
+    t, out = runner.run(5.0, eval_time=True)
+    assert t > 0 and out.shape == (50, 3)
+    assert set(runner.timing) == {"compile", "execute", "total"}
+
+
+def test_jit_false_matches_jit():
+    a = _runner(_lif())
+    a.run(5.0)
+    b = _runner(_lif(), jit={"predict": False})
+    b.run(5.0)
+    np.testing.assert_allclose(a.mon.V, b.mon.V, rtol=1e-6)
+    assert b.num_compiles == 0
+
+
+def test_numpy_mon_after_run_false_keeps_jax_arrays():
+    runner = _runner(_lif(), numpy_mon_after_run=False)
+    runner.run(1.0)
+    assert isinstance(runner.mon.V, jax.Array) and isinstance(runner.mon.ts, jax.Array)
+
+
+def test_memory_efficient_same_result_small_chunks():
+    a = _runner(_lif())
+    a.run(20.0)
+    b = _runner(_lif(), memory_efficient=True, chunk_size=32)
+    b.run(20.0)
+    np.testing.assert_array_equal(a.mon.V, b.mon.V)
+
+
+def test_progress_bar_runs(capsys):
+    runner = _runner(_lif(), progress_bar=True)
+    runner.run(1.0)
+    assert "Running 10 steps" in capsys.readouterr().err
+
+
+def test_batching_data_first_axis():
+    lif = _lif(3, mode=bp.BatchingMode(2))
+    runner = bp.DSRunner(lif, monitors=["V"], progress_bar=False)
+    assert runner.data_first_axis == "B"
+    out = runner.run(inputs=jnp.full((2, 7, 3), 12.0))
+    assert out.shape == (2, 7, 3) and runner.mon.V.shape == (2, 7, 3)
+    assert runner.mon.ts.shape == (7,)
+    runner_t = bp.DSRunner(
+        _lif(3, mode=bp.BatchingMode(2)), monitors=["V"], progress_bar=False,
+        data_first_axis="T",
+    )  # fmt: skip
+    out_t = runner_t.run(inputs=jnp.full((7, 2, 3), 12.0))
+    assert out_t.shape == (7, 2, 3)
+    np.testing.assert_array_equal(runner_t.mon.V, np.moveaxis(runner.mon.V, 0, 1))
+
+
+def test_reset_state():
+    lif = _lif()
+    runner = _runner(lif)
+    runner.run(5.0)
+    v = np.asarray(lif.V.value)
+    runner.reset_state()
+    assert runner.i0 == 0
+    np.testing.assert_array_equal(lif.V.value, v)  # model untouched
+    runner.run(5.0, reset_state=True)
+    first = runner.mon.V
+    runner.run(5.0, reset_state=True)
+    np.testing.assert_array_equal(runner.mon.V, first)
+
+
+def test_update_changing_dtype_is_a_clear_error_and_state_is_kept():
+    class Bad(bp.DynamicalSystem):
+        def __init__(self):
+            super().__init__()
+            self.x = bp.Variable(jnp.zeros(2))
+
+        def update(self):
+            self.x._value = self.x.value.astype(jnp.int32)
+
+    bad = Bad()
+    runner = bp.DSRunner(bad, monitors=["x"], progress_bar=False)
+    with pytest.raises(bp.MathError, match="changed Variable .*x"):
+        runner.run(1.0)
+    assert bad.x.value.dtype == jnp.float32 and runner.i0 == 0
+
+
+def test_failed_run_leaves_state_untouched():
+    lif = _lif()
+    calls = []
+
+    def boom():
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return lif.V.value
+
+    runner = _runner(lif, monitors={"v": boom}, jit=False)
+    v0 = np.asarray(lif.V.value)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(1.0)
+    np.testing.assert_array_equal(lif.V.value, v0)
+    assert runner.i0 == 0
+
+
+def test_variable_assignment_is_shape_and_dtype_strict():
+    v = bp.Variable(jnp.zeros(3))
+    with pytest.raises(bp.MathError, match=r"shape \(4,\).*expected the same shape"):
+        v.value = jnp.zeros(4)
+    with pytest.raises(bp.MathError, match="dtype int32"):
+        v.value = jnp.zeros(3, jnp.int32)
+    v.value = 1.0  # a Python scalar is cast and broadcast
+    v += 1
+    v[0] = 5.0
+    np.testing.assert_array_equal(v.value, [5, 2, 2])
+
+
+def test_save_and_load_states_round_trip(tmp_path):
+    lif = _lif()
+    runner = _runner(lif)
+    runner.run(40.0)
+    path = tmp_path / "state.npz"
+    runner.save_states(path)
+    saved = {k: np.asarray(v.value) for k, v in runner.vars().items()}
+    runner.run(10.0)
+    runner.load_states(path)
+    for k, v in runner.vars().items():
+        np.testing.assert_array_equal(v.value, saved[k])
+    other = bp.DSRunner(bp.LIF(3), progress_bar=False)
+    with pytest.raises(ValueError, match="missing keys"):
+        other.load_states(path)
+
+
+def test_state_dict_round_trip():
+    lif = _lif()
+    runner = _runner(lif)
+    runner.run(10.0)
+    sd = runner.state_dict()
+    v = np.asarray(lif.V.value)
+    runner.run(10.0)
+    res = runner.load_state_dict(sd)
+    assert res.missing_keys == [] and res.unexpected_keys == []
+    np.testing.assert_array_equal(lif.V.value, v)
+    with pytest.warns(UserWarning, match="unexpected"):
+        runner.load_state_dict({**sd, "ghost": {}})
+
+
+def test_nodes_vars_devices_and_pytree():
+    lif = _lif(name="myLIF")
+    runner = _runner(lif)
+    assert "myLIF" in runner.nodes() and runner.name in runner.nodes()
+    assert {"myLIF.V", "myLIF.spike", "myLIF.t_last_spike"} <= set(runner.vars())
+    assert "target.V" in runner.vars(method="relative")
+    assert runner.train_vars() == {}
+    runner.cpu()
+    assert lif.V.value.devices() == {jax.devices("cpu")[0]}
+    runner.to(jax.devices()[1])
+    assert lif.V.value.devices() == {jax.devices()[1]}
+    leaves, treedef = jax.tree_util.tree_flatten(runner)
+    again = jax.tree_util.tree_unflatten(treedef, leaves)
+    assert isinstance(again, bp.DSRunner) and again.dt == runner.dt
+    assert "dt=0.1" in repr(runner) and "data_first_axis='T'" in repr(runner)
+
+
+def test_checkpoint_resume_includes_counter_and_rng(tmp_path):
+    def make():
+        net = bp.Network(p=bp.PoissonGroup(20, freqs=300.0, seed=3), n=_lif(4))
+        return net, bp.DSRunner(net, monitors=["p.spike"], progress_bar=False)
+
+    net, runner = make()
+    runner.run(5.0)
+    runner.save_checkpoint(tmp_path / "ck.npz")
+    runner.run(5.0)
+    expected, ts = runner.mon["p.spike"], runner.mon.ts
+    net2, runner2 = make()
+    runner2.load_checkpoint(tmp_path / "ck.npz")
+    assert runner2.i0 == 50
+    runner2.run(5.0)
+    np.testing.assert_array_equal(runner2.mon["p.spike"], expected)
+    np.testing.assert_array_equal(runner2.mon.ts, ts)
+    assert expected.sum() > 0
+
+
+def test_no_warnings_in_plain_run():
+    runner = _runner(_lif())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runner.run(1.0)
