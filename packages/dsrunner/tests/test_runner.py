@@ -180,7 +180,7 @@ def test_update_changing_dtype_is_a_clear_error_and_state_is_kept():
 
     bad = Bad()
     runner = bp.DSRunner(bad, monitors=["x"], progress_bar=False)
-    with pytest.raises(bp.MathError, match="changed Variable .*x"):
+    with pytest.raises(bp.MathError, match=r"changed Variable .*x"):
         runner.run(1.0)
     assert bad.x.value.dtype == jnp.float32 and runner.i0 == 0
 
@@ -267,12 +267,12 @@ def test_checkpoint_resume_includes_counter_and_rng(tmp_path):
         net = bp.Network(p=bp.PoissonGroup(20, freqs=300.0, seed=3), n=_lif(4))
         return net, bp.DSRunner(net, monitors=["p.spike"], progress_bar=False)
 
-    net, runner = make()
+    _, runner = make()
     runner.run(5.0)
     runner.save_checkpoint(tmp_path / "ck.npz")
     runner.run(5.0)
     expected, ts = runner.mon["p.spike"], runner.mon.ts
-    net2, runner2 = make()
+    _, runner2 = make()
     runner2.load_checkpoint(tmp_path / "ck.npz")
     assert runner2.i0 == 50
     runner2.run(5.0)
