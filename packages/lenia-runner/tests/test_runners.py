@@ -1,0 +1,395 @@
+"""The four runners: shapes, agreement, the Leniax defect fixes, sharding, compiles."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lenia_runner import helpers, initializations, orbium_config, runner
+from lenia_runner._runner import _run_scan_jit
+from lenia_runner.statistics import build_compute_stats_fn
+
+STEPS = 64
+
+
+@pytest.fixture(scope="module")
+def setup():
+    cfg = orbium_config((64, 64), STEPS)
+    K, gf, w, _mapping, update_fn, stats_fn, cfg = helpers.build_all(cfg)
+    key = jax.random.key(3)
+    _, cells0 = initializations.perlin(key, 4, [64, 64], 13, gf)
+    T = jnp.float32(10)
+    return dict(
+        K=K,
+        gf=gf,
+        w=w,
+        update_fn=update_fn,
+        stats_fn=stats_fn,
+        cells0=cells0,
+        T=T,
+        key=key,
+        cfg=cfg,
+    )
+
+
+def _scan(s, cells, **kw):
+    return runner.run_scan(
+        s["key"],
+        cells,
+        s["K"],
+        s["gf"],
+        s["w"],
+        s["T"],
+        STEPS,
+        13,
+        s["update_fn"],
+        s["stats_fn"],
+        **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def batch_run(setup):
+    return _scan(setup, setup["cells0"])
+
+
+def test_run_scan_shapes(setup, batch_run):
+    cells, field, potential, stats = batch_run
+    assert cells.shape == (STEPS, 4, 1, 64, 64)
+    assert field.shape == cells.shape and potential.shape == (STEPS, 4, 1, 64, 64)
+    np.testing.assert_array_equal(cells[0], setup["cells0"])
+    assert stats["N"].shape == (4,)
+    assert stats["channel_mass"].shape == (STEPS, 4, 1)
+    for k, v in stats.items():
+        if k not in ("N", "channel_mass"):
+            assert v.shape == (STEPS, 4), k
+        assert np.all(np.isfinite(v)), k
+
+
+def test_single_and_batched_runs_give_the_same_N(setup, batch_run):
+    """Leniax's "replication issue": batched and single runs must agree."""
+    N_batch = np.asarray(batch_run[3]["N"])
+    for i in range(4):
+        one = _scan(setup, setup["cells0"][i : i + 1], keep_frames=False)
+        assert float(one[3]["N"][0]) == N_batch[i]
+        np.testing.assert_allclose(
+            one[3]["mass"][:, 0], batch_run[3]["mass"][:, i], rtol=1e-5, atol=1e-6
+        )
+    # the vmapped runner over configurations, too
+    s = setup
+    stack = lambda x: jnp.stack([x, x])  # noqa: E731
+    stats, final = runner.run_scan_mem_optimized(
+        s["key"],
+        jnp.stack([s["cells0"], s["cells0"][::-1]]),
+        stack(s["K"]),
+        stack(s["gf"]),
+        stack(s["w"]),
+        jnp.array([10.0, 10.0]),
+        STEPS,
+        13,
+        s["update_fn"],
+        s["stats_fn"],
+    )
+    np.testing.assert_array_equal(stats["N"][0], N_batch)
+    np.testing.assert_array_equal(stats["N"][1], N_batch[::-1])
+    assert stats["mass"].shape == (2, STEPS, 4) and final.shape == (2, 4, 1, 64, 64)
+
+
+def test_run_loop_agrees_with_run_scan(setup, batch_run):
+    """Leniax's `run` used other heuristics and N = last index; ours agrees with scan."""
+    s = setup
+    i = int(np.argmax(batch_run[3]["N"]))
+    cells, _field, _potential, stats = runner.run(
+        s["key"],
+        s["cells0"][i : i + 1],
+        s["K"],
+        s["gf"],
+        s["w"],
+        s["T"],
+        STEPS,
+        13,
+        s["update_fn"],
+        s["stats_fn"],
+    )
+    assert cells.shape == (STEPS, 1, 1, 64, 64)
+    assert float(stats["N"][0]) == float(batch_run[3]["N"][i])
+    np.testing.assert_allclose(cells[:, 0], batch_run[0][:, i], atol=1e-5)
+    np.testing.assert_allclose(
+        stats["mass_speed"][:, 0],
+        batch_run[3]["mass_speed"][:, i],
+        rtol=1e-3,
+        atol=1e-4,
+    )
+    # a dying pattern: stat_trunc stops early and still reports the scan's N
+    dying = jnp.zeros((1, 1, 64, 64)).at[0, 0, 30:34, 30:34].set(0.05)
+    scan_N = float(_scan(s, dying, keep_frames=False)[3]["N"][0])
+    cells_t, _, _, stats_t = runner.run(
+        s["key"],
+        dying,
+        s["K"],
+        s["gf"],
+        s["w"],
+        s["T"],
+        STEPS,
+        13,
+        s["update_fn"],
+        s["stats_fn"],
+        stat_trunc=True,
+    )
+    assert float(stats_t["N"][0]) == scan_N < 10
+    assert cells_t.shape[0] == 11  # stops at START_CHECK_STOP = 10
+
+
+def test_statistics_use_each_configurations_T(setup, batch_run):
+    s = setup
+    i = int(np.argmax(batch_run[3]["N"]))
+    cells = jnp.stack([s["cells0"][i : i + 1]] * 2)
+    stack = lambda x: jnp.stack([x, x])  # noqa: E731
+    args = (
+        stack(s["K"]),
+        stack(s["gf"]),
+        stack(s["w"]),
+        jnp.array([10.0, 5.0]),
+        16,
+        13,
+        s["update_fn"],
+    )
+    stats, _ = runner.run_scan_mem_optimized(
+        s["key"], cells, *args, s["stats_fn"], stats_every=16
+    )
+    stats1, _ = runner.run_scan_mem_optimized(s["key"], cells, *args, s["stats_fn"])
+    # the T = 5 configuration runs at half the rate: its own speed, not one at T = 10
+    cfg5 = dict(s["cfg"], world_params=dict(s["cfg"]["world_params"], T=5))
+    _, _, _, _, upd5, stats_fn5, _ = helpers.build_all(cfg5)
+    single = runner.run_scan(
+        s["key"],
+        s["cells0"][i : i + 1],
+        s["K"],
+        s["gf"],
+        s["w"],
+        5.0,
+        16,
+        13,
+        upd5,
+        stats_fn5,
+    )
+    np.testing.assert_allclose(
+        stats1["mass_speed"][1, :, 0],
+        single[3]["mass_speed"][:, 0],
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    # Leniax's behaviour (T baked into the stats function) with compat=True
+    compat_fn = build_compute_stats_fn(
+        s["cfg"]["world_params"], s["cfg"]["render_params"], compat=True
+    )
+    stats_c, _ = runner.run_scan_mem_optimized(s["key"], cells, *args, compat_fn)
+    ours = np.asarray(stats1["mass_speed"][1, 1:, 0])
+    moving = ours > 1e-3
+    assert moving.sum() >= 3
+    ratio = np.asarray(stats_c["mass_speed"][1, 1:, 0])[moving] / ours[moving]
+    np.testing.assert_allclose(ratio, 2.0, rtol=1e-4)
+    assert stats["mass"].shape == (2, 1, 1)
+
+
+def test_no_spurious_step_zero_speed(setup, batch_run):
+    stats = batch_run[3]
+    np.testing.assert_array_equal(stats["mass_speed"][0], 0.0)
+    np.testing.assert_array_equal(stats["mass_angle_speed"][:2], 0.0)
+    assert np.all(stats["mass_speed"][1:].max(axis=0) > 0)
+    s = setup
+    off = jnp.roll(s["cells0"][:1], (10, 7), axis=(-2, -1))
+    compat_fn = build_compute_stats_fn(
+        s["cfg"]["world_params"], s["cfg"]["render_params"], compat=True
+    )
+    leniax_like = runner.run_scan(
+        s["key"],
+        off,
+        s["K"],
+        s["gf"],
+        s["w"],
+        s["T"],
+        STEPS,
+        13,
+        s["update_fn"],
+        compat_fn,
+        keep_frames=False,
+    )
+    assert float(leniax_like[3]["mass_speed"][0, 0]) > 1.0  # |c_0| / R * T: spurious
+
+
+def test_stats_every_and_final_only_modes(setup, batch_run):
+    cells, _, _, stats = _scan(setup, setup["cells0"], stats_every=4)
+    assert cells.shape == (STEPS // 4, 4, 1, 64, 64)
+    np.testing.assert_allclose(cells, batch_run[0][::4], atol=1e-5)
+    np.testing.assert_allclose(
+        stats["mass"], batch_run[3]["mass"][::4], rtol=1e-5, atol=1e-6
+    )
+    assert stats["mass"].shape == (STEPS // 4, 4)
+    assert np.all(np.asarray(stats["N"]) % 4 == 0)
+    final, f, p, stats_final = _scan(setup, setup["cells0"], keep_frames=False)
+    assert f is None and p is None and final.shape == (4, 1, 64, 64)
+    np.testing.assert_array_equal(stats_final["N"], batch_run[3]["N"])
+    frames, _, _, no_stats = _scan(setup, setup["cells0"], stats_every=0)
+    assert no_stats == {} and frames.shape == batch_run[0].shape
+    with pytest.raises(ValueError, match="multiple of stats_every"):
+        _scan(setup, setup["cells0"], stats_every=5)
+
+
+def test_sharded_runner_equals_single_device(setup):
+    assert len(jax.devices()) == 8, (
+        "run with XLA_FLAGS=--xla_force_host_platform_device_count=8"
+    )
+    s = setup
+    rng = np.random.default_rng(0)
+    n_dev, n_sols = 2, 3  # 6 configurations on 8 devices: padded
+    gf = jnp.asarray(
+        np.stack([[[0.15 + 0.005 * rng.standard_normal(), 0.015]] for _ in range(6)]),
+        jnp.float32,
+    )
+    T = jnp.asarray([10.0, 9.0, 11.0, 10.0, 8.0, 12.0])
+    cells = jnp.stack([s["cells0"][:2]] * 6)
+    rep = lambda x: jnp.stack([x] * 6)  # noqa: E731
+    ref_stats, ref_final = runner.run_scan_mem_optimized(
+        s["key"],
+        cells,
+        rep(s["K"]),
+        gf,
+        rep(s["w"]),
+        T,
+        32,
+        13,
+        s["update_fn"],
+        s["stats_fn"],
+    )
+    lead = lambda x: x.reshape((n_dev, n_sols, *x.shape[1:]))  # noqa: E731
+    stats, final = runner.run_scan_mem_optimized_pmap(
+        s["key"],
+        lead(cells),
+        lead(rep(s["K"])),
+        lead(gf),
+        lead(rep(s["w"])),
+        lead(T),
+        32,
+        13,
+        s["update_fn"],
+        s["stats_fn"],
+    )
+    assert final.shape == (n_dev, n_sols, 2, 1, 64, 64)
+    assert stats["mass"].shape == (n_dev, n_sols, 32, 2)
+    np.testing.assert_allclose(final.reshape(ref_final.shape), ref_final, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(stats["N"]).reshape(6, 2), ref_stats["N"])
+    for k in ("mass", "mass_speed", "inertia"):
+        np.testing.assert_allclose(
+            np.asarray(stats[k]).reshape(ref_stats[k].shape),
+            ref_stats[k],
+            rtol=1e-4,
+            atol=1e-5,
+        )
+
+
+def test_no_recompilation_for_new_values_or_rebuilt_config(setup, batch_run):
+    s = setup
+    before = _run_scan_jit._cache_size()
+    K2, gf2, w2, _, upd2, stats2, _ = helpers.build_all(orbium_config((64, 64), STEPS))
+    assert upd2 == s["update_fn"] and hash(upd2) == hash(s["update_fn"])
+    assert stats2 == s["stats_fn"]
+    runner.run_scan(
+        s["key"],
+        s["cells0"] * 0.9,
+        K2,
+        gf2 * 1.01,
+        w2,
+        jnp.float32(11),
+        STEPS,
+        14,
+        upd2,
+        stats2,
+    )
+    # a different kernel radius on the FFT path keeps the kernels' shape
+    cfg = orbium_config((64, 64), STEPS)
+    cfg["world_params"]["R"] = 11
+    K3, gf3, w3, _, upd3, _, _ = helpers.build_all(cfg)
+    runner.run_scan(
+        s["key"], s["cells0"], K3, gf3, w3, s["T"], STEPS, 11, upd3, s["stats_fn"]
+    )
+    assert _run_scan_jit._cache_size() == before
+
+
+def test_clear_errors_for_bad_runner_input(setup):
+    s = setup
+    with pytest.raises(
+        ValueError, match=r"expected cells0 of shape \[N_init, nb_channels"
+    ):
+        _scan(s, s["cells0"][0, 0])
+    with pytest.raises(ValueError, match="T"):
+        runner.run_scan(
+            s["key"],
+            s["cells0"],
+            s["K"],
+            s["gf"],
+            s["w"],
+            0.0,
+            STEPS,
+            13,
+            s["update_fn"],
+            s["stats_fn"],
+        )
+    with pytest.raises(ValueError, match="max_run_iter"):
+        runner.run_scan(
+            s["key"],
+            s["cells0"],
+            s["K"],
+            s["gf"],
+            s["w"],
+            s["T"],
+            0,
+            13,
+            s["update_fn"],
+            s["stats_fn"],
+        )
+    with pytest.raises(ValueError, match="kernels are for 1 channel"):
+        runner.run_scan(
+            s["key"],
+            jnp.zeros((1, 2, 64, 64)),
+            s["K"],
+            s["gf"],
+            s["w"],
+            s["T"],
+            4,
+            13,
+            s["update_fn"],
+            s["stats_fn"],
+        )
+
+
+def test_gradient_through_a_rollout_and_optax_learns_growth_mean():
+    optax = pytest.importorskip("optax")
+    cfg = orbium_config((32, 32), 8)
+    cfg["world_params"]["R"] = 5
+    K, gf, w, _, update_fn, _, _ = helpers.build_all(cfg)
+    cells0 = jax.random.uniform(jax.random.key(0), (1, 1, 32, 32)) * 0.4
+
+    def rollout(m):
+        params = gf.at[0, 0].set(m)
+
+        def body(c, key):
+            return update_fn(key, c, K, params, w, 0.1)[0], None
+
+        final, _ = jax.lax.scan(body, cells0, jax.random.split(jax.random.key(1), 8))
+        return final
+
+    target = rollout(0.15)
+    loss = jax.jit(lambda m: jnp.mean((rollout(m) - target) ** 2))
+    grad = jax.jit(jax.grad(lambda m: jnp.mean((rollout(m) - target) ** 2)))
+    g = grad(0.17)
+    assert np.isfinite(g) and g != 0
+    opt = optax.adam(2e-3)
+    m = jnp.float32(0.17)
+    state = opt.init(m)
+    first = float(loss(m))
+    for _ in range(15):
+        updates, state = opt.update(grad(m), state)
+        m = optax.apply_updates(m, updates)
+    assert float(loss(m)) < 0.5 * first
+    assert abs(float(m) - 0.15) < abs(0.17 - 0.15)
