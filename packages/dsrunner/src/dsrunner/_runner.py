@@ -827,20 +827,24 @@ class DSRunner(BrainPyObject):
             tuple(_leaf_sig(x) for x in leaves),
         )
 
-    def _run_compiled(self, n, xs, data, traced_shared, static_shared):
-        values = tuple(v.value for v in self._vars)
+    def _run_compiled(self, n, xs, data, traced_shared, static_shared, sweep=None):
+        """The chunked, compiled loop. With `sweep=(paths, pvals, values)` the chunk
+        function is vmapped over parameter sets and nothing is committed."""
+        values = tuple(v.value for v in self._vars) if sweep is None else sweep[2]
         # per-step bytes of the monitors and outputs, to choose the chunk length
         x0 = jax.tree.map(lambda a: a[0], xs)
         d0 = [a[0] for a in data]
         shared = {**traced_shared, **dict(static_shared)}
+        members = 1 if sweep is None else int(np.shape(jax.tree.leaves(values)[0])[0])
+        one = values if sweep is None else jax.tree.map(lambda a: a[0], values)
         _, out_s, mon_s = jax.eval_shape(
-            lambda v: self._functional(v, np.int32(self.i0), x0, d0, shared), values
+            lambda v: self._functional(v, np.int32(self.i0), x0, d0, shared), one
         )
         per_step = sum(s.size * s.dtype.itemsize for s in jax.tree.leaves(out_s))
         per_step += sum(
             s.size * s.dtype.itemsize / self._mons[k].every for k, s in mon_s.items()
         )
-        K = self._chunk_len(n, per_step)
+        K = self._chunk_len(n, per_step * members)
         t_compile = 0.0
         bar = tqdm(total=n, desc=f"Running {n} steps", disable=not self.progress_bar)
         outs: list[Any] = []
@@ -857,14 +861,18 @@ class DSRunner(BrainPyObject):
                 key = self._signature(
                     K, values, xs_c, data_c, traced_shared, static_shared
                 )
+                if sweep is not None:
+                    args = (*args, sweep[1])
+                    key = (key, "sweep", sweep[0], jax.tree.map(_leaf_sig, sweep[1]))
                 compiled = self._compiled.get(key)
                 if compiled is None:
                     tc = time.perf_counter()
-                    fn = jax.jit(
-                        functools.partial(
-                            self._chunk_impl, K=K, static_shared=static_shared
-                        )
+                    impl = functools.partial(
+                        self._chunk_impl, K=K, static_shared=static_shared
                     )
+                    if sweep is not None:
+                        impl = self._vmapped(impl, sweep[0])
+                    fn = jax.jit(impl)
                     compiled = fn.lower(*args).compile()
                     self._compiled[key] = compiled
                     t_compile += time.perf_counter() - tc
@@ -874,27 +882,29 @@ class DSRunner(BrainPyObject):
                 if pending is not None:
                     self._collect(pending, outs, mons, counts)
                     bar.update(pending[3])
-                pending = (ob, mb, int(i0), nc)
+                pending = (ob, mb, int(i0), nc, sweep is not None)
             if pending is not None:
                 self._collect(pending, outs, mons, counts)
                 bar.update(pending[3])
             jax.block_until_ready(values)
         finally:
             bar.close()
+        if sweep is not None:
+            return outs, mons, values, t_compile
         # commit the final state only after the whole run succeeded
         for v, val in zip(self._vars, values, strict=True):
             v._value = val
         return outs, mons, counts, t_compile
 
     def _collect(self, pending, outs, mons, counts) -> None:
-        ob, mb, i0, nc = pending
-        outs.append(jax.tree.map(lambda a: a[:nc], ob))
+        ob, mb, i0, nc, swept = pending
+        outs.append(jax.tree.map(lambda a: a[:, :nc] if swept else a[:nc], ob))
         for key, m in self._mons.items():
             c = nc if m.every == 1 else _count_multiples(i0, nc, m.every)
             arr = mb[key]
             if self.numpy_mon_after_run or m.spikes:
                 arr = np.asarray(arr)
-            arr = arr[:c]
+            arr = arr[:, :c] if swept else arr[:c]
             if m.spikes:
                 arr = self._spike_events(m, arr, i0, c)
             mons[key].append(arr)
@@ -999,6 +1009,154 @@ class DSRunner(BrainPyObject):
                 steps = np.arange(first, self.i0 + n, m.every)
                 self.mon_ts[key] = steps * self.dt + self.t0
         self.mon["ts"] = ts if self.numpy_mon_after_run else jnp.asarray(ts)
+
+    # ---------------------------------------------------------------- sweeps
+    def _vmapped(self, impl: Callable[..., Any], paths: tuple[str, ...]):
+        def one(values, i0, nc, xs, data, shared, pv):
+            objs = [self._attr_owner(p) for p in paths]
+            old = [getattr(o, a) for o, a in objs]
+            try:
+                for (o, a), v in zip(objs, pv, strict=True):
+                    object.__setattr__(o, a, v)
+                return impl(values, i0, nc, xs, data, shared)
+            finally:
+                for (o, a), v in zip(objs, old, strict=True):
+                    object.__setattr__(o, a, v)
+
+        return jax.vmap(one, in_axes=(0, None, None, None, None, None, 0))
+
+    def _attr_owner(self, path: str) -> tuple[Any, str]:
+        *head, attr = path.split(".")
+        obj: Any = self.target
+        for p in head:
+            obj = getattr(obj, p, None)
+            if obj is None:
+                break
+        if obj is None or not hasattr(obj, attr):
+            raise RunningError(
+                f"unknown sweep parameter {path!r}; expected an attribute path of the "
+                f"model such as 'tau' or 'E.V_th', or a Variable among "
+                f"{self._valid_names()}"
+            )
+        return obj, attr
+
+    def sweep(
+        self,
+        duration: float,
+        params: dict[str, Any],
+        *,
+        shard: bool = False,
+        shared_args: dict[str, Any] | None = None,
+    ) -> DotDict:
+        """Run the model for many parameter sets at once, with one compile.
+
+        Every member starts from the model's current state at the runner's current
+        step; the model and the step counter are left unchanged.
+
+        **Arguments:**
+
+        - `duration`: simulated time, as in `run`.
+        - `params`: `{path: values}` with a leading axis of length `P` (the same
+            for every entry). A path naming a Variable (`'V'`, `'p.rng'`) sets its
+            initial value per member (shape `(P, *var.shape)`), which is how to
+            sweep over random seeds; any other attribute path (`'tau'`,
+            `'E.V_th'`) replaces that parameter inside the update.
+        - `shard`: split the `P` members over all devices with `jax.sharding`
+            (`P` must be a multiple of the device count).
+        - `shared_args`: as in `run`.
+
+        **Returns:**
+
+        The monitors, each with a leading member axis `(P, T, ...)`, plus `'ts'`
+        `(T,)` and `'final'`: a dict of the final Variable values `(P, ...)` keyed
+        by relative path.
+        """
+        if not self.jit["predict"]:
+            raise RunningError("sweep needs jit=True")
+        if any(m.spikes for m in self._mons.values()):
+            raise RunningError("sweep does not support Monitor(spikes=True) yet")
+        if not isinstance(params, dict) or not params:
+            raise ValueError("expected params as a non-empty {path: values} dict")
+        n = _num_steps(duration, self.dt)
+        shared_args = dict(shared_args or {})
+        static_shared = tuple(
+            sorted(
+                (k, v)
+                for k, v in shared_args.items()
+                if v is None or isinstance(v, (bool, int, str))
+            )
+        )
+        traced_shared = {
+            k: jnp.asarray(v)
+            for k, v in shared_args.items()
+            if k not in dict(static_shared)
+        }
+        rel = self.target.vars(method="relative")
+        self._var_names = list(self.target.vars())
+        self._vars = list(self.target.vars().values())
+        self._dyn_nodes = [
+            nd for nd in self.target.nodes().values() if isinstance(nd, DynamicalSystem)
+        ]
+        lens = {np.shape(v)[0] if np.ndim(v) else None for v in params.values()}
+        if len(lens) != 1 or None in lens:
+            raise ValueError(
+                "expected every sweep value to have the same leading member axis, got "
+                f"lengths {sorted(map(str, lens))}"
+            )
+        P = lens.pop()
+        init = {}
+        attr_paths, attr_vals = [], []
+        for path, val in params.items():
+            if path in rel:
+                var = rel[path]
+                arr = jnp.asarray(val, dtype=var.dtype)
+                if arr.shape != (P, *var.shape):
+                    raise ValueError(
+                        f"sweep values for Variable {path!r} have shape {arr.shape}, "
+                        f"expected {(P, *var.shape)}"
+                    )
+                init[id(var)] = arr
+            else:
+                self._attr_owner(path)
+                attr_paths.append(path)
+                attr_vals.append(jnp.asarray(val))
+        values = tuple(
+            init.get(id(v), jnp.broadcast_to(v.value, (P, *v.shape)))
+            for v in self._vars
+        )
+        pvals = tuple(attr_vals)
+        if shard:
+            devs = jax.devices()
+            if P % len(devs):
+                raise ValueError(
+                    f"cannot shard {P} sweep members over {len(devs)} devices; "
+                    f"expected a multiple of {len(devs)}"
+                )
+            mesh = jax.sharding.Mesh(np.asarray(devs), ("p",))
+            spec = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("p"))
+            values = jax.device_put(values, spec)
+            pvals = jax.device_put(pvals, spec)
+        data = self._iter_data(n)
+        t_start = time.perf_counter()
+        outs, mons, final, t_compile = self._run_compiled(
+            n, (), data, traced_shared, static_shared,
+            sweep=(tuple(attr_paths), pvals, values),
+        )  # fmt: skip
+        total = time.perf_counter() - t_start
+        self.timing = {
+            "compile": t_compile,
+            "execute": total - t_compile,
+            "total": total,
+        }
+        result = DotDict()
+        for key, parts in mons.items():
+            result[key] = np.concatenate([np.asarray(p) for p in parts], axis=1)
+        result["ts"] = np.arange(self.i0, self.i0 + n) * self.dt + self.t0
+        names = {id(v): k for k, v in rel.items()}
+        result["final"] = {
+            names[id(v)]: np.asarray(x) for v, x in zip(self._vars, final, strict=True)
+        }
+        return result
 
     # ---------------------------------------------------------------- checkpoints
     def save_checkpoint(self, filename: str | Path) -> None:
