@@ -1138,7 +1138,7 @@ class DSRunner(BrainPyObject):
             pvals = jax.device_put(pvals, spec)
         data = self._iter_data(n)
         t_start = time.perf_counter()
-        outs, mons, final, t_compile = self._run_compiled(
+        _, mons, final, t_compile = self._run_compiled(
             n, (), data, traced_shared, static_shared,
             sweep=(tuple(attr_paths), pvals, values),
         )  # fmt: skip
