@@ -44,42 +44,27 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
     key = jax.random.key(42)
     key, cells0 = perlin(key, nb_init, [size, size], wp["R"], gf)
     start = time.perf_counter()
-    final, _, _, stats = run_scan(
-        key,
-        cells0,
-        K,
-        gf,
-        w,
-        T,
-        steps,
-        wp["R"],
-        update_fn,
-        stats_fn,
-        keep_frames=False,
-    )
+    # the quick search is small enough to keep every frame of every init
+    out = run_scan(
+        key, cells0, K, gf, w, T, steps, wp["R"], update_fn, stats_fn,
+        keep_frames=quick,
+    )  # fmt: skip
+    stats = out[3]
     all_N = np.asarray(stats["N"])
     search_s = time.perf_counter() - start
     best = int(np.argmax(all_N))
-    del final
-
-    # replay the best initial state, keeping its frames (every 2nd step in the GIF)
-    cells, _, _, best_stats = run_scan(
-        key,
-        cells0[best : best + 1],
-        K,
-        gf,
-        w,
-        T,
-        steps,
-        wp["R"],
-        update_fn,
-        stats_fn,
-    )
-    assert cells is not None
-    frames = np.asarray(cells[:, 0])[:: 1 if quick else 2]
+    if quick:
+        cells, best_stats, col = out[0], stats, best
+    else:  # replay the best initial state, keeping its frames
+        cells, _, _, best_stats = run_scan(
+            key, cells0[best : best + 1], K, gf, w, T, steps, wp["R"], update_fn,
+            stats_fn,
+        )  # fmt: skip
+        col = 0
+    frames = np.asarray(cells[:, col])[:: 1 if quick else 2]
     render_gif(outdir / "best.gif", frames, fps=20, pixel_size=2)
     one = {
-        k: np.asarray(v)[:, 0] if k != "N" else np.asarray(v)[0]
+        k: np.asarray(v)[:, col] if k != "N" else np.asarray(v)[col]
         for k, v in best_stats.items()
     }
     plot_stats(

@@ -1,5 +1,6 @@
 """Random initial states used by searches: Perlin noise and uniform noise."""
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -131,9 +132,14 @@ def perlin(
     h, w = (int(s) for s in world_size)
     cr = math.ceil(float(R))
     res = (max(1, h // (3 * cr)), max(1, w // (2 * cr)))
+    return _perlin(rng_key, nb_init, (h, w), res, jnp.asarray(gf_params, jnp.float32))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2, 3))
+def _perlin(rng_key, nb_init, shape, res, gf_params):
     rng_key, sub = jax.random.split(rng_key)
     angles = 2 * jnp.pi * jax.random.uniform(sub, (nb_init, res[0] + 1, res[1] + 1))
-    noise = generate_perlin_noise_2d(angles, (h, w), res)
+    noise = generate_perlin_noise_2d(angles, shape, res)
     lo = noise.min(axis=(1, 2), keepdims=True)
     hi = noise.max(axis=(1, 2), keepdims=True)
     noise = (noise - lo) / jnp.where(hi > lo, hi - lo, 1.0)
@@ -164,11 +170,16 @@ def cropped_perlin(
     rng_key, cells = perlin(rng_key, nb_init, world_size, R, gf_params)
     h, w = (int(s) for s in world_size)
     side = min(2 * math.ceil(float(R)), h, w)
+    return rng_key, _crop_and_centre(cells, side)
+
+
+@functools.partial(jax.jit, static_argnums=(1,))
+def _crop_and_centre(cells, side):
+    h, w = cells.shape[-2:]
     o0, o1 = min(24, h - side), min(24, w - side)
     patch = cells[:, :, o0 : o0 + side, o1 : o1 + side]
     s0, s1 = (h - side) // 2, (w - side) // 2
-    out = jnp.zeros_like(cells).at[:, :, s0 : s0 + side, s1 : s1 + side].set(patch)
-    return rng_key, out
+    return jnp.zeros_like(cells).at[:, :, s0 : s0 + side, s1 : s1 + side].set(patch)
 
 
 @register("random_uniform")
@@ -189,7 +200,11 @@ def random_uniform(
     """
     del gf_params
     _check(nb_init, world_size, R, (1, 2, 3))
-    world = tuple(int(s) for s in world_size)
+    return _uniform(rng_key, nb_init, tuple(int(s) for s in world_size))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _uniform(rng_key, nb_init, world):
     rng_key, sub = jax.random.split(rng_key)
     maxval = jnp.linspace(0.4, 1.0, nb_init).reshape((nb_init, 1) + (1,) * len(world))
     cells = jax.random.uniform(sub, (nb_init, 1, *world)) * maxval

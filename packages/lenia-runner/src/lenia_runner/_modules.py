@@ -1,5 +1,6 @@
 """The Lenia update and run as rollax modules (stepper, runner, summariser)."""
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -12,7 +13,7 @@ import rollax
 
 from ._core import UpdateFn
 from ._helpers import build_all
-from ._runner import rollout
+from ._runner import _run_scan_jit
 from ._statistics import STAT_NAMES, StatsFn
 
 
@@ -27,6 +28,11 @@ def _check_state(state: Any, shape: tuple[int, ...], who: str) -> None:
 
 def _key(key: PRNGKeyArray | None) -> PRNGKeyArray:
     return jax.random.key(0) if key is None else key
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _step(update_fn, key, state, K, gf_params, weights, T):
+    return update_fn(key, state[None], K, gf_params, weights, 1.0 / T)[0][0]
 
 
 class LeniaStepper(rollax.AbstractStepper):
@@ -84,15 +90,15 @@ class LeniaStepper(rollax.AbstractStepper):
     ) -> Float[Array, " C *world"]:
         """One update of `state` `[C, *world]`; `key` feeds stochastic rules."""
         _check_state(state, self.state_shape, "LeniaStepper")
-        new, _, _ = self.update_fn(
+        return _step(
+            self.update_fn,
             _key(key),
-            state[None],
+            state,
             self.K,
             self.gf_params,
             self.kernels_weight_per_channel,
-            1.0 / self.T,
+            self.T,
         )
-        return new[0]
 
 
 class LeniaRunner(rollax.AbstractRunner):
@@ -168,7 +174,7 @@ class LeniaRunner(rollax.AbstractRunner):
             raise ValueError(
                 f"num_steps ({num_steps}) must be a multiple of stats_every ({k})"
             )
-        final, _, stats = rollout(
+        final, _, stats = _run_scan_jit(
             s.update_fn,
             self.compute_stats_fn,
             int(num_steps),
