@@ -1,0 +1,31 @@
+"""ETDRK steppers (`apebench_lite.stepper.Burgers`, ...), as in `exponax.stepper`."""
+
+from ._etdrk import AbstractETDRKStepper as AbstractETDRKStepper
+from ._steppers import (
+    Advection as Advection,
+    AdvectionDiffusion as AdvectionDiffusion,
+    Burgers as Burgers,
+    DifficultyConvectionStepper as DifficultyConvectionStepper,
+    DifficultyGeneralNonlinearStepper as DifficultyGeneralNonlinearStepper,
+    DifficultyLinearStepper as DifficultyLinearStepper,
+    DifficultyPolynomialStepper as DifficultyPolynomialStepper,
+    Diffusion as Diffusion,
+    Dispersion as Dispersion,
+    GeneralConvectionStepper as GeneralConvectionStepper,
+    GeneralLinearStepper as GeneralLinearStepper,
+    GeneralNonlinearStepper as GeneralNonlinearStepper,
+    GeneralPolynomialStepper as GeneralPolynomialStepper,
+    GrayScott as GrayScott,
+    HyperDiffusion as HyperDiffusion,
+    KolmogorovFlowVorticity as KolmogorovFlowVorticity,
+    KortewegDeVries as KortewegDeVries,
+    KuramotoSivashinsky as KuramotoSivashinsky,
+    NavierStokesVorticity as NavierStokesVorticity,
+    NormalizedConvectionStepper as NormalizedConvectionStepper,
+    NormalizedGeneralNonlinearStepper as NormalizedGeneralNonlinearStepper,
+    NormalizedLinearStepper as NormalizedLinearStepper,
+    NormalizedPolynomialStepper as NormalizedPolynomialStepper,
+    Poisson as Poisson,
+    RepeatedStepper as RepeatedStepper,
+    SwiftHohenberg as SwiftHohenberg,
+)
