@@ -1,0 +1,132 @@
+"""Per-device tf.data iterators laid out exactly as the Dataset classes read them."""
+
+import functools
+import glob
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._checks import check_divisible, check_int
+from ._tfrecords import TFRecords, _tf
+
+
+def _files(files: str | Path | Sequence[str | Path], name: str) -> list[str]:
+    if isinstance(files, str | Path):
+        found = sorted(glob.glob(str(files)))
+    else:
+        found = [str(f) for f in files]
+    if not found:
+        raise FileNotFoundError(f"`{name}`: no TFRecord files match {files!r}")
+    return found
+
+
+def _finish(ds: Any, n_per_device: int, cache: bool) -> Any:
+    tf = _tf()
+    ds = ds.batch(n_per_device, drop_remainder=True)
+    if cache:
+        ds = ds.cache()
+    return ds.repeat().prefetch(tf.data.AUTOTUNE).as_numpy_iterator()
+
+
+def gradient_datasets(
+    fiducial: str | Path | Sequence[str | Path],
+    derivative: str | Path | Sequence[str | Path],
+    n_s: int,
+    n_d: int,
+    n_params: int,
+    n_devices: int,
+    n_per_device: int,
+    writer: TFRecords | None = None,
+    cache: bool = False,
+) -> tuple[list[Any], list[Any]]:
+    """`(main, remaining)` iterator lists for [`imnn_data.DatasetGradientIMNN`][]
+    from TFRecord files.
+
+    The first `n_d` fiducial records are the ones with derivatives. Device `j`
+    reads the `j`-th block of the `n_d` (fiducial, derivative) pairs and of the
+    other `n_s - n_d` fiducial records (the seed's recipe pairs every device with
+    the *first* derivative block, which is wrong for more than one device).
+
+    **Arguments:**
+
+    - `fiducial`, `derivative`: glob patterns or lists of record files (sorted).
+    - `n_s`, `n_d`, `n_params`: as for the IMNN.
+    - `n_devices`, `n_per_device`: the aggregation layout.
+    - `writer`: the [`imnn_data.TFRecords`][] whose parsers to use.
+    - `cache`: cache the parsed batches in host memory after the first epoch.
+
+    **Returns:**
+
+    `(main, remaining)`, lists of `n_devices` infinite numpy iterators.
+    """
+    tf = _tf()
+    n_devices = check_int(n_devices, "n_devices")
+    n_per_device = check_int(n_per_device, "n_per_device")
+    check_divisible(n_d, "n_d", n_devices, n_per_device)
+    check_divisible(n_s - n_d, "n_s - n_d", n_devices, n_per_device)
+    writer = writer or TFRecords()
+    fid = tf.data.TFRecordDataset(_files(fiducial, "fiducial")).map(writer.parser)
+    der = tf.data.TFRecordDataset(_files(derivative, "derivative")).map(
+        functools.partial(writer.derivative_parser, n_params=n_params)
+    )
+    per_main, per_rest = n_d // n_devices, (n_s - n_d) // n_devices
+    main = [
+        _finish(
+            tf.data.Dataset.zip((
+                fid.skip(j * per_main).take(per_main),
+                der.skip(j * per_main).take(per_main),
+            )),
+            n_per_device,
+            cache,
+        )
+        for j in range(n_devices)
+    ]
+    remaining = [
+        _finish(fid.skip(n_d + j * per_rest).take(per_rest), n_per_device, cache)
+        for j in range(n_devices)
+    ]
+    return main, remaining
+
+
+def numerical_gradient_datasets(
+    fiducial: str | Path | Sequence[str | Path],
+    derivative: str | Path | Sequence[str | Path],
+    n_s: int,
+    n_d: int,
+    n_params: int,
+    n_devices: int,
+    n_per_device: int,
+    writer: TFRecords | None = None,
+    cache: bool = False,
+) -> tuple[list[Any], list[Any]]:
+    """`(fiducial, derivative)` iterator lists for
+    [`imnn_data.DatasetNumericalGradientIMNN`][] from TFRecord files written by
+    [`imnn_data.TFRecords.write_record`][] (numerical layout for `derivative`).
+
+    **Arguments:** as [`imnn_data.gradient_datasets`][].
+
+    **Returns:**
+
+    `(fiducial, derivative)`, lists of `n_devices` infinite numpy iterators.
+    """
+    tf = _tf()
+    n_devices = check_int(n_devices, "n_devices")
+    n_per_device = check_int(n_per_device, "n_per_device")
+    check_divisible(n_s, "n_s", n_devices, n_per_device)
+    n_der = 2 * n_params * n_d
+    check_divisible(n_der, "2 * n_params * n_d", n_devices, n_per_device)
+    writer = writer or TFRecords()
+    fid = tf.data.TFRecordDataset(_files(fiducial, "fiducial")).map(writer.parser)
+    der = tf.data.TFRecordDataset(_files(derivative, "derivative")).map(
+        functools.partial(writer.numerical_derivative_parser, n_params=n_params)
+    )
+    per_fid, per_der = n_s // n_devices, n_der // n_devices
+    fiducial_its = [
+        _finish(fid.skip(j * per_fid).take(per_fid), n_per_device, cache)
+        for j in range(n_devices)
+    ]
+    derivative_its = [
+        _finish(der.skip(j * per_der).take(per_der), n_per_device, cache)
+        for j in range(n_devices)
+    ]
+    return fiducial_its, derivative_its

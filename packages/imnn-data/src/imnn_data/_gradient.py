@@ -1,0 +1,102 @@
+"""GradientIMNN: simulations with known derivatives, held in memory."""
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.sharding import Mesh
+from jaxtyping import Array, Float
+
+from ._imnn import _IMNN
+from ._inmemory import check_validation_pair, place
+from ._summaries import batch_apply, value_and_chain
+
+
+class GradientIMNN(_IMNN):
+    """Information-maximising neural network fitted with known derivatives.
+
+    The network's summaries of the `n_s` fiducial simulations give the covariance;
+    the derivatives of the first `n_d` summaries with respect to the parameters come
+    from the chain rule `∂x/∂θ = (∂x/∂d)(∂d/∂θ)` with the given `∂d/∂θ` (computed
+    by forward mode, correct for inputs of any rank).
+
+    **Arguments:**
+
+    - `n_s`, `n_d`, `n_params`, `n_summaries`: numbers of simulations for the
+        covariance and for the derivative, of parameters and of summaries.
+    - `input_shape`: shape of one simulation (a tuple).
+    - `θ_fid`: fiducial parameter values `(n_params,)`.
+    - `model`: an `equinox.Module` or a pair `(init_fn, apply_fn)`.
+    - `optimiser`: an optax `GradientTransformation`.
+    - `key_or_state`: PRNG key to initialise the network, or an `IMNNState` to
+        resume from.
+    - `fiducial`: simulations `(n_s, *input_shape)`.
+    - `derivative`: their derivatives `(n_d, *input_shape, n_params)` (for the
+        first `n_d` fiducial simulations).
+    - `validation_fiducial`, `validation_derivative`: optional validation set of
+        the same shapes (both or neither).
+    - `mesh`: optional `jax.sharding.Mesh`; the simulations are then sharded along
+        its first axis and the fit runs on all its devices.
+    """
+
+    def __init__(
+        self,
+        n_s: int,
+        n_d: int,
+        n_params: int,
+        n_summaries: int,
+        input_shape: tuple[int, ...],
+        θ_fid: Float[Array, " n_params"],
+        model: Any,
+        optimiser: Any,
+        key_or_state: Any,
+        fiducial: Float[Array, "n_s ..."],
+        derivative: Float[Array, "n_d ... n_params"],
+        validation_fiducial: Float[Array, "n_s ..."] | None = None,
+        validation_derivative: Float[Array, "n_d ... n_params"] | None = None,
+        *,
+        mesh: Mesh | None = None,
+    ):
+        super().__init__(
+            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            key_or_state,
+        )
+        self.mesh = mesh
+        self._set_data(
+            fiducial, derivative, validation_fiducial, validation_derivative
+        )
+
+    def _set_data(self, fiducial, derivative, validation_fiducial,
+                  validation_derivative) -> None:
+        fid_shape = (self.n_s, *self.input_shape)
+        der_shape = (self.n_d, *self.input_shape, self.n_params)
+        hint = "derivatives are (n_d, *input_shape, n_params)"
+        self.fiducial = place(fiducial, fid_shape, "fiducial", self.mesh)
+        self.derivative = place(derivative, der_shape, "derivative", self.mesh, hint)
+        self.validate = check_validation_pair(
+            validation_fiducial, validation_derivative,
+            ("validation_fiducial", "validation_derivative"),
+        )
+        if self.validate:
+            self.validation_fiducial = place(
+                validation_fiducial, fid_shape, "validation_fiducial", self.mesh
+            )
+            self.validation_derivative = place(
+                validation_derivative, der_shape, "validation_derivative", self.mesh,
+                hint,
+            )
+
+    def _data(self, validate: bool):
+        if validate:
+            return self.validation_fiducial, self.validation_derivative
+        return self.fiducial, self.derivative
+
+    def _summaries(self, w, data, key):
+        fiducial, derivative = data
+        x_d, dx = jax.vmap(lambda d, t: value_and_chain(self.model, w, d, t))(
+            fiducial[: self.n_d], derivative
+        )
+        if self.n_d == self.n_s:
+            return x_d, dx
+        x_rest = batch_apply(self.model, w, fiducial[self.n_d :])
+        return jnp.concatenate([x_d, x_rest]), dx

@@ -1,0 +1,92 @@
+"""NumericalGradientIMNN: seed-matched simulations at θ_fid ± δθ/2, in memory."""
+
+from typing import Any
+
+import jax.numpy as jnp
+from jax.sharding import Mesh
+from jaxtyping import Array, Float
+
+from ._checks import check_array
+from ._imnn import _IMNN
+from ._inmemory import check_validation_pair, place
+from ._maths import numerical_derivative
+from ._summaries import batch_apply
+
+
+class NumericalGradientIMNN(_IMNN):
+    """Information-maximising neural network fitted with numerical derivatives.
+
+    The derivative of the summaries is the finite difference
+    `(x(θ_fid + δθ_α/2) - x(θ_fid - δθ_α/2)) / δθ_α` of seed-matched simulations.
+
+    **Arguments:** as [`imnn_data.GradientIMNN`][], except
+
+    - `derivative`: simulations `(n_d, 2, n_params, *input_shape)`, where
+        `[:, 0, α]` is generated at `θ_fid - δθ_α/2` and `[:, 1, α]` at
+        `θ_fid + δθ_α/2` with the same seed as the matching fiducial one.
+    - `δθ`: the full step between the two points, `(n_params,)`.
+    """
+
+    def __init__(
+        self,
+        n_s: int,
+        n_d: int,
+        n_params: int,
+        n_summaries: int,
+        input_shape: tuple[int, ...],
+        θ_fid: Float[Array, " n_params"],
+        model: Any,
+        optimiser: Any,
+        key_or_state: Any,
+        fiducial: Float[Array, "n_s ..."],
+        derivative: Float[Array, "n_d 2 n_params ..."],
+        δθ: Float[Array, " n_params"],
+        validation_fiducial: Float[Array, "n_s ..."] | None = None,
+        validation_derivative: Float[Array, "n_d 2 n_params ..."] | None = None,
+        *,
+        mesh: Mesh | None = None,
+    ):
+        super().__init__(
+            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            key_or_state,
+        )
+        self.mesh = mesh
+        self.δθ = jnp.asarray(check_array(δθ, (self.n_params,), "δθ"))
+        self._set_data(
+            fiducial, derivative, validation_fiducial, validation_derivative
+        )
+
+    def _set_data(self, fiducial, derivative, validation_fiducial,
+                  validation_derivative) -> None:
+        fid_shape = (self.n_s, *self.input_shape)
+        der_shape = (self.n_d, 2, self.n_params, *self.input_shape)
+        hint = ("numerical derivatives are (n_d, 2, n_params, *input_shape): "
+                "[:, 0] below and [:, 1] above θ_fid")
+        self.fiducial = place(fiducial, fid_shape, "fiducial", self.mesh)
+        self.derivative = place(derivative, der_shape, "derivative", self.mesh, hint)
+        self.validate = check_validation_pair(
+            validation_fiducial, validation_derivative,
+            ("validation_fiducial", "validation_derivative"),
+        )
+        if self.validate:
+            self.validation_fiducial = place(
+                validation_fiducial, fid_shape, "validation_fiducial", self.mesh
+            )
+            self.validation_derivative = place(
+                validation_derivative, der_shape, "validation_derivative", self.mesh,
+                hint,
+            )
+
+    def _data(self, validate: bool):
+        if validate:
+            return self.validation_fiducial, self.validation_derivative
+        return self.fiducial, self.derivative
+
+    def _summaries(self, w, data, key):
+        fiducial, derivative = data
+        x = batch_apply(self.model, w, fiducial)
+        flat = derivative.reshape((-1, *self.input_shape))
+        x_pm = batch_apply(self.model, w, flat).reshape(
+            (self.n_d, 2, self.n_params, self.n_summaries)
+        )
+        return x, numerical_derivative(x_pm, self.δθ.astype(x_pm.dtype))
