@@ -107,7 +107,9 @@ def _np_hh_rhs(s, current):
     bh = 1 / (1 + np.exp(-(V + 35) / 10))
     an = 0.01 * (V + 55) / (1 - np.exp(-(V + 55) / 10))
     bn = 0.125 * np.exp(-(V + 65) / 80)
-    dV = current - 120 * m**3 * h * (V - 50) - 36 * n**4 * (V + 77) - 0.03 * (V + 54.387)
+    dV = (
+        current - 120 * m**3 * h * (V - 50) - 36 * n**4 * (V + 77) - 0.03 * (V + 54.387)
+    )
     return np.array(
         [dV, am * (1 - m) - bm * m, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
     )

@@ -42,6 +42,8 @@ class BrainPyObject:
     - `name`: a unique name; default: the class name plus a counter (`LifRef0`).
     """
 
+    _name: str
+
     def __init__(self, name: str | None = None):
         if name is None:
             name = _unique_name(type(self).__name__)
@@ -252,7 +254,7 @@ class BrainPyObject:
         """
         vs = self.vars(method="relative") if variables is None else dict(variables)
         data = {k: np.asarray(_unwrap(v)) for k, v in vs.items()}
-        np.savez(Path(filename), **data)
+        np.savez(Path(filename), allow_pickle=False, **data)
 
     def load_states(self, filename: str | Path, verbose: bool = False) -> None:
         """Load Variables saved by `save_states`, strictly.

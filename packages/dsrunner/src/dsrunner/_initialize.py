@@ -1,6 +1,5 @@
 """Initializers for parameters and state variables (`dsrunner.init`)."""
 
-from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
@@ -122,7 +121,6 @@ def variable_(init: Any, sizes: Any, batch_size: int | None = None) -> Array:
     shape = _shape(sizes)
     full = shape if batch_size is None else (batch_size, *shape)
     if isinstance(init, Initializer) or (callable(init) and not hasattr(init, "shape")):
-        f: Callable[..., Array] = init
-        return jnp.asarray(f(full))
+        return jnp.asarray(init(full))
     arr = jnp.asarray(init, dtype=jnp.result_type(init, jnp.float32))
     return jnp.broadcast_to(arr, full)

@@ -273,11 +273,11 @@ class ODEIntegrator:
                 nv = len(vs)
                 for j, v in enumerate(vs):
 
-                    def g(x, e=e, names=names, v=v, j=j, nv=nv):
+                    def g_joint(x, e=e, names=names, v=v, j=j, nv=nv):
                         r = e(*[x if n == v else env[n] for n in names])
                         return r[j] if nv > 1 else r
 
-                    out.append(_exp_step(g, env[v], dt))
+                    out.append(_exp_step(g_joint, env[v], dt))
             return out
         for j in range(len(xs)):
 

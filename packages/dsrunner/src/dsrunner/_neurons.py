@@ -14,6 +14,7 @@ from ._environ import share
 from ._initialize import OneInit, Uniform, ZeroInit
 from ._integrators import JointEq, exprel, odeint
 from ._modes import Mode
+from ._variable import Variable
 
 _ZERO = ZeroInit()
 _UNIFORM_V = Uniform(-70.0, -60.0)
@@ -117,6 +118,10 @@ def izh_step(integral, V, u, t, I, dt, p):
 class _Neuron(Dynamic):
     """Shared plumbing: an `input` Variable summed into the drive, cleared per step."""
 
+    input: Variable
+    V: Variable
+    spike: Variable
+
     def __init__(self, size, keep_size, name, mode, method):
         super().__init__(size, keep_size=keep_size, name=name, mode=mode)
         self.method = method
@@ -212,6 +217,9 @@ class LifRef(LIF):
     - the rest as in `LIF`.
     """
 
+    t_last_spike: Variable
+    refractory: Variable
+
     def __init__(
         self, size: Any, *args: Any, tau_ref: Any = 0.0, ref_var: bool = False,
         **kwargs: Any,
@@ -269,6 +277,10 @@ class HH(_Neuron):
         at the initial V.
     - `method`: integration method (default `'exp_auto'`).
     """
+
+    m: Variable
+    h: Variable
+    n: Variable
 
     def __init__(
         self,
@@ -345,6 +357,8 @@ class Izhikevich(_Neuron):
     - `V_initializer`, `u_initializer`: initial values (-65 and 0).
     - `method`: integration method (default `'exp_auto'`).
     """
+
+    u: Variable
 
     def __init__(
         self,

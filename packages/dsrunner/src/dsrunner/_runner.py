@@ -282,6 +282,7 @@ class DSRunner(BrainPyObject):
         self.mon_ts: dict[str, np.ndarray] = {}
         self._compiled: dict[Any, Any] = {}
         self._spike_sizes: dict[str, int] = {}
+        self._step_bytes: dict[Any, float] = {}
         self.timing: dict[str, float] = {}
 
     # ---------------------------------------------------------------- resolution
@@ -837,13 +838,18 @@ class DSRunner(BrainPyObject):
         shared = {**traced_shared, **dict(static_shared)}
         members = 1 if sweep is None else int(np.shape(jax.tree.leaves(values)[0])[0])
         one = values if sweep is None else jax.tree.map(lambda a: a[0], values)
-        _, out_s, mon_s = jax.eval_shape(
-            lambda v: self._functional(v, np.int32(self.i0), x0, d0, shared), one
-        )
-        per_step = sum(s.size * s.dtype.itemsize for s in jax.tree.leaves(out_s))
-        per_step += sum(
-            s.size * s.dtype.itemsize / self._mons[k].every for k, s in mon_s.items()
-        )
+        shape_key = self._signature(0, one, x0, d0, traced_shared, static_shared)
+        per_step = self._step_bytes.get(shape_key)
+        if per_step is None:
+            _, out_s, mon_s = jax.eval_shape(
+                lambda v: self._functional(v, np.int32(self.i0), x0, d0, shared), one
+            )
+            per_step = sum(s.size * s.dtype.itemsize for s in jax.tree.leaves(out_s))
+            per_step += sum(
+                s.size * s.dtype.itemsize / self._mons[k].every
+                for k, s in mon_s.items()
+            )
+            self._step_bytes[shape_key] = per_step
         K = self._chunk_len(n, per_step * members)
         t_compile = 0.0
         bar = tqdm(total=n, desc=f"Running {n} steps", disable=not self.progress_bar)
@@ -1125,6 +1131,7 @@ class DSRunner(BrainPyObject):
             for v in self._vars
         )
         pvals = tuple(attr_vals)
+        assert P is not None
         if shard:
             devs = jax.devices()
             if P % len(devs):
@@ -1171,7 +1178,7 @@ class DSRunner(BrainPyObject):
         data["__i0__"] = np.asarray(self.i0)
         data["__dt__"] = np.asarray(self.dt)
         data["__t0__"] = np.asarray(self.t0)
-        np.savez(Path(filename), **data)
+        np.savez(Path(filename), allow_pickle=False, **data)
 
     def load_checkpoint(self, filename: str | Path) -> None:
         """Restore a checkpoint written by `save_checkpoint` (strict on keys)."""
@@ -1232,8 +1239,12 @@ def _count_multiples(i0: int, n: int, e: int) -> int:
     return 0 if first >= i0 + n else (i0 + n - 1 - first) // e + 1
 
 
+def _runner_unflatten(aux: Any, children: Any) -> DSRunner:
+    obj = DSRunner.tree_unflatten(aux, children)
+    assert isinstance(obj, DSRunner)
+    return obj
+
+
 jax.tree_util.register_pytree_node(
-    DSRunner,
-    lambda r: r.tree_flatten(),
-    lambda aux, ch: DSRunner.tree_unflatten(aux, ch),
+    DSRunner, lambda r: r.tree_flatten(), _runner_unflatten
 )

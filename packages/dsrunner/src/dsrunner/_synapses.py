@@ -48,6 +48,8 @@ class Expon(Dynamic, _Describable):
     - `method`: integration method (default `'exp_auto'`).
     """
 
+    g: Variable
+
     def __init__(
         self,
         size: Any,
@@ -94,6 +96,9 @@ class Alpha(Dynamic, _Describable):
     - `tau_decay`: time constant (ms), default 10.
     - `method`: integration method (default `'exp_auto'`).
     """
+
+    g: Variable
+    h: Variable
 
     def __init__(
         self,
@@ -212,7 +217,8 @@ class ProjAlignPostMg2(Projection):
             raise ValueError(
                 f"expected a pre group with a 'spike' Variable, got {pre!r}"
             )
-        self.pre, self.post, self.comm = pre, post, comm
+        self.pre: Any = pre
+        self.post, self.comm = post, comm
         if isinstance(syn, _Desc):
             key = syn.identifier
             if key in post.before_updates:
@@ -245,6 +251,9 @@ class PoissonGroup(Dynamic):
     - `freqs`: rate(s) in Hz (scalar or array).
     - `seed`: the seed of the key (default 0).
     """
+
+    spike: Variable
+    rng: Variable
 
     def __init__(
         self,
