@@ -1,0 +1,195 @@
+"""EventProp training of a 5-120-3 network on the Yin-Yang set."""
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from tqdm.auto import tqdm
+
+from ._data import yinyang_dataset
+from ._layers import EventPropLIF, serial
+from ._loss import accuracy, first_spike, ttfs_cross_entropy
+from ._params import LIFParameters
+
+
+@dataclasses.dataclass
+class YinYangResult:
+    """What [`eventsnn.train_yinyang`][] found.
+
+    **Arguments:**
+
+    - `weights`: the trained weights (one `WeightInput` per layer).
+    - `params`, `t_max`, `n_spikes`, `sizes`: the network's configuration.
+    - `history`: per epoch `epoch`, `loss`, `train_accuracy`, `test_accuracy`,
+        `seconds` (wall time of the epoch, measured after `block_until_ready`).
+    - `test_spikes`, `test_labels`: the test set, for plots.
+    """
+
+    weights: list
+    params: LIFParameters
+    t_max: float
+    n_spikes: tuple[int, int]
+    sizes: tuple[int, int, int]
+    history: list[dict]
+    test_spikes: object
+    test_labels: object
+    apply_fn: Callable
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.history[-1]["test_accuracy"] if self.history else float("nan")
+
+
+def yinyang_network(
+    hidden: int = 120,
+    n_spikes_hidden: int = 60,
+    params: LIFParameters | None = None,
+    *,
+    mean: tuple[float, float] = (3.0, 0.5),
+    std: tuple[float, float] = (1.6, 0.8),
+):
+    """The Yin-Yang network: 5 inputs, `hidden` EventProp LIF neurons, 3 outputs.
+
+    **Arguments:**
+
+    - `hidden`: number of hidden neurons.
+    - `n_spikes_hidden`: event budget of the hidden layer (the output layer gets
+        `n_spikes_hidden + 3`).
+    - `params`: neuron parameters (default `v_th=1`, `v_reset=-1000`: one spike per
+        neuron, as in jaxsnn's example).
+    - `mean`, `std`: initial weight statistics of the two layers.
+
+    **Returns:**
+
+    `(init_fn, apply_fn, params, t_max, (n_hidden_budget, n_out_budget))`.
+    """
+    params = params or LIFParameters(v_th=1.0, v_reset=-1000.0)
+    t_max = 4.0 * float(params.tau_syn)
+    budgets = (n_spikes_hidden, n_spikes_hidden + 3)
+    init_fn, apply_fn = serial(
+        EventPropLIF(hidden, budgets[0], t_max, params, mean=mean[0], std=std[0]),
+        EventPropLIF(3, budgets[1], t_max, params, mean=mean[1], std=std[1]),
+    )
+    return init_fn, apply_fn, params, t_max, budgets
+
+
+def train_yinyang(
+    *,
+    epochs: int = 40,
+    n_train: int = 4992,
+    n_test: int = 1000,
+    batch_size: int = 64,
+    hidden: int = 120,
+    n_spikes_hidden: int = 60,
+    learning_rate: float = 5e-3,
+    lr_decay: float = 0.98,
+    seed: int = 0,
+    progress: bool = True,
+    max_batches: int | None = None,
+    loss: str = "ce",
+    softmax_tau: float | None = None,
+    reg: float = 0.0,
+    mean: tuple[float, float] = (3.0, 0.5),
+    std: tuple[float, float] = (1.6, 0.8),
+) -> YinYangResult:
+    """Train the Yin-Yang network with EventProp gradients and Adam.
+
+    **Arguments:**
+
+    - `epochs`, `n_train`, `n_test`, `batch_size`: the budget.
+    - `hidden`, `n_spikes_hidden`: network size and hidden event budget.
+    - `learning_rate`, `lr_decay`: Adam with an exponential decay per epoch.
+    - `seed`: the random seed of data and weights.
+    - `progress`: show a tqdm progress bar.
+    - `max_batches`: stop each epoch after this many batches (for quick runs).
+    - `loss`: `"ce"` (cross-entropy of first-spike times) or `"mse"` (squared
+        distance of first-spike times to targets: early for the label, late
+        otherwise).
+    - `softmax_tau`: time scale of the `"ce"` softmax (default `tau_syn`).
+    - `mean`, `std`: initial weight statistics of the two layers.
+
+    **Returns:**
+
+    A [`eventsnn.YinYangResult`][].
+    """
+    init_fn, apply_fn, params, t_max, budgets = yinyang_network(
+        hidden, n_spikes_hidden, mean=mean, std=std
+    )
+    tau = float(params.tau_syn)
+    ce_tau = softmax_tau or tau
+    k_data, k_test, k_w, k_shuffle = jax.random.split(jax.random.PRNGKey(seed), 4)
+    train_x, train_y = yinyang_dataset(k_data, n_train, tau_syn=tau)
+    test_x, test_y = yinyang_dataset(k_test, n_test, tau_syn=tau)
+    n_in = int(train_x.time.shape[-1])
+    _, weights = init_fn(k_w, n_in)
+    out_start = n_in + hidden
+    n_batches = n_train // batch_size
+    if max_batches is not None:
+        n_batches = min(n_batches, max_batches)
+    schedule = optax.exponential_decay(learning_rate, max(n_batches, 1), lr_decay)
+    optimizer = optax.adam(schedule)
+    opt_state = optimizer.init(weights)
+
+    def loss_fn(w, x, y):
+        out = apply_fn(w, x)[2]
+        first = first_spike(out, out_start, 3, t_max)
+        if loss == "mse":
+            target = jnp.where(jax.nn.one_hot(y, 3) > 0, 1.5 * tau, 3.0 * tau)
+            err = (jnp.minimum(first, 4.0 * tau) - target) / tau
+            return jnp.mean(jnp.sum(err**2, axis=-1)), first
+        ce = ttfs_cross_entropy(first, y, ce_tau)
+        if reg:
+            t_label = jnp.take_along_axis(first, y[:, None], axis=-1)
+            ce = ce + reg * jnp.mean(jnp.exp(t_label / (4.0 * tau)) - 1.0)
+        return ce, first
+
+    @jax.jit
+    def update(w, state, x, y):
+        (loss, first), grads = jax.value_and_grad(loss_fn, has_aux=True)(w, x, y)
+        updates, state = optimizer.update(grads, state, w)
+        return optax.apply_updates(w, updates), state, loss, accuracy(first, y)
+
+    @jax.jit
+    def evaluate(w, x, y):
+        loss, first = loss_fn(w, x, y)
+        return loss, accuracy(first, y)
+
+    history = []
+    bar = tqdm(range(epochs), desc="yin-yang", disable=not progress)
+    for epoch in bar:
+        start = time.perf_counter()
+        perm = jax.random.permutation(jax.random.fold_in(k_shuffle, epoch), n_train)
+        losses, accs = [], []
+        for b in range(n_batches):
+            sel = perm[b * batch_size : (b + 1) * batch_size]
+            x = jax.tree.map(lambda a, s=sel: a[s], train_x)
+            weights, opt_state, loss, acc = update(weights, opt_state, x, train_y[sel])
+            losses.append(loss)
+            accs.append(acc)
+        jax.block_until_ready(weights)
+        seconds = time.perf_counter() - start
+        _, test_acc = evaluate(weights, test_x, test_y)
+        row = {
+            "epoch": epoch + 1,
+            "loss": float(np.mean(np.asarray(losses))),
+            "train_accuracy": float(np.mean(np.asarray(accs))),
+            "test_accuracy": float(test_acc),
+            "seconds": seconds,
+        }
+        history.append(row)
+        bar.set_postfix(loss=f"{row['loss']:.3f}", test=f"{row['test_accuracy']:.3f}")
+    return YinYangResult(
+        weights=weights,
+        params=params,
+        t_max=t_max,
+        n_spikes=budgets,
+        sizes=(n_in, hidden, 3),
+        history=history,
+        test_spikes=test_x,
+        test_labels=test_y,
+        apply_fn=apply_fn,
+    )

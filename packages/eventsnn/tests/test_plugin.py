@@ -1,0 +1,43 @@
+"""rollax integration: entry point, conformance suite, demo."""
+
+import jax.numpy as jnp
+import pytest
+
+import eventsnn as es
+import rollax
+from rollax.testing import LayerTests
+
+PARAMS = es.LIFParameters(v_th=1.0)
+SPIKES = es.EventPropSpike(
+    jnp.array([0.001, 0.002, 0.004, 0.006]), jnp.array([0, 1, 2, 1]), jnp.zeros(4)
+)
+
+
+def test_entry_point_is_discovered():
+    assert "eventsnn-eventprop-lif" in rollax.layers()
+    assert "eventsnn-lif" in rollax.layers()
+    assert rollax.get_layer("eventsnn-eventprop-lif") is es.EventPropLIFLayer
+    assert rollax.get_demo("eventsnn").name == "eventsnn"
+
+
+class TestEventPropLIFLayer(LayerTests):
+    @pytest.fixture
+    def layer(self):
+        return es.EventPropLIFLayer(
+            size=4, n_spikes=16, t_max=2e-2, params=PARAMS, mean=3.0, std=1.0
+        )
+
+    @pytest.fixture
+    def input_shape(self):
+        return (3,)
+
+    @pytest.fixture
+    def inputs(self):
+        return SPIKES
+
+
+def test_demo_quick(tmp_path):
+    summary = rollax.get_demo("eventsnn")(tmp_path, quick=True)
+    assert "accuracy" in summary
+    for name in ("history.csv", "summary.json", "curves.png", "raster.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
