@@ -138,7 +138,7 @@ def test_izhikevich_euler_matches_numpy():
         izh, monitors=["V", "spike"], inputs=("input", 10.0), progress_bar=False
     )
     runner.run(100.0)
-    V, u, out, spk = -65.0, 0.0, [], []
+    V, u, out, spk = -70.0, -14.0, [], []
     for _ in range(1000):
         V2 = V + 0.1 * (0.04 * V * V + 5 * V + 140 - u + 10.0)
         u2 = u + 0.1 * 0.02 * (0.2 * V - u)
@@ -243,3 +243,24 @@ def test_plots(tmp_path):
     assert len(ax.lines) == 2
     with pytest.raises(ValueError, match=r"expected values of shape \(T, N\)"):
         bp.visualize.line_plot(ts, np.ones((9, 3)))
+
+
+# Spike steps measured with brainpy 2.8.2 (bp.dyn.HH / bp.dyn.Izhikevich driven with a
+# constant input of 10 through `update(10.)`, exp_auto), frozen so CI needs no BrainPy.
+def test_hh_matches_brainpy_reference():
+    hh = bp.HH(1, V_initializer=bp.init.Constant(-65.0))
+    runner = bp.DSRunner(
+        hh, monitors=["spike"], inputs=("input", 10.0), dt=0.01, progress_bar=False
+    )
+    runner.run(50.0)
+    np.testing.assert_array_equal(
+        np.nonzero(runner.mon.spike[:, 0])[0], [219, 1664, 3086, 4507]
+    )
+
+
+def test_izhikevich_matches_brainpy_reference():
+    runner = bp.DSRunner(
+        bp.Izhikevich(1), monitors=["spike"], inputs=("input", 10.0), progress_bar=False
+    )
+    runner.run(100.0)
+    np.testing.assert_array_equal(np.nonzero(runner.mon.spike[:, 0])[0], [34, 206, 656])

@@ -18,7 +18,7 @@ from ._variable import Variable
 
 _ZERO = ZeroInit()
 _UNIFORM_V = Uniform(-70.0, -60.0)
-_IZH_V = OneInit(-65.0)
+_IZH_V = OneInit(-70.0)
 
 # -- pure equations ---------------------------------------------------------------
 
@@ -91,8 +91,8 @@ def hh_step(integral, V, m, h, n, t, I, dt, p):
     return V2, m2, h2, n2, spike
 
 
-def _izh_dV(V, t, u, I):
-    return 0.04 * V * V + 5.0 * V + 140.0 - u + I
+def _izh_dV(V, t, u, I, p1, p2, p3):
+    return p1 * V * V + p2 * V + p3 - u + I
 
 
 def _izh_du(u, t, V, a, b):
@@ -105,7 +105,7 @@ def izh_integral(method: str):
 
 def izh_step(integral, V, u, t, I, dt, p):
     """One Izhikevich step. **Returns:** `(V, u, spike)`."""
-    V2, u2 = integral(V, u, t, I, p["a"], p["b"], dt=dt)
+    V2, u2 = integral(V, u, t, I, p["p1"], p["p2"], p["p3"], p["a"], p["b"], dt=dt)
     spike = V2 >= p["V_th"]
     V2 = jnp.where(spike, p["c"], V2)
     u2 = jnp.where(spike, u2 + p["d"], u2)
@@ -259,10 +259,6 @@ class LifRef(LIF):
         return spike
 
 
-LifRefLTC = LifRef
-LifLTC = LIF
-
-
 class HH(_Neuron):
     """Hodgkin-Huxley neuron (squid axon parameters, 1952).
 
@@ -344,17 +340,15 @@ class HH(_Neuron):
         return spike
 
 
-HHLTC = HH
-
-
 class Izhikevich(_Neuron):
-    """Izhikevich (2003) neuron: `dV = 0.04V^2 + 5V + 140 - u + I`, `du = a(bV - u)`.
+    """Izhikevich (2003) neuron: `dV = p1 V^2 + p2 V + p3 - u + I`, `du = a(bV - u)`.
 
     **Arguments:**
 
     - `size`: number of neurons.
-    - `a`, `b`, `c`, `d`, `V_th`: parameters (defaults: regular spiking).
-    - `V_initializer`, `u_initializer`: initial values (-65 and 0).
+    - `a`, `b`, `c`, `d`, `V_th`, `p1`, `p2`, `p3`: parameters (defaults: regular
+        spiking, `0.04, 5, 140`).
+    - `V_initializer`, `u_initializer`: initial values (default -70 and `b * V`).
     - `method`: integration method (default `'exp_auto'`).
     """
 
@@ -374,25 +368,36 @@ class Izhikevich(_Neuron):
         c: Any = -65.0,
         d: Any = 8.0,
         V_th: Any = 30.0,
+        p1: Any = 0.04,
+        p2: Any = 5.0,
+        p3: Any = 140.0,
+        tau: Any = 10.0,
+        R: Any = 1.0,
         V_initializer: Any = _IZH_V,
-        u_initializer: Any = _ZERO,
+        u_initializer: Any = None,
         noise: Any = None,
     ):
         super().__init__(size, keep_size, name, mode, method)
         self.a, self.b = self.init_param(a), self.init_param(b)
         self.c, self.d = self.init_param(c), self.init_param(d)
         self.V_th = self.init_param(V_th)
+        self.p1, self.p2 = self.init_param(p1), self.init_param(p2)
+        self.p3 = self.init_param(p3)
         self._inits = (V_initializer, u_initializer)
         self.integral = izh_integral(method)
         if init_var:
             self.reset_state(self.mode)
 
     def _params(self) -> dict[str, Any]:
-        return {"a": self.a, "b": self.b, "c": self.c, "d": self.d, "V_th": self.V_th}
+        return {
+            "a": self.a, "b": self.b, "c": self.c, "d": self.d, "V_th": self.V_th,
+            "p1": self.p1, "p2": self.p2, "p3": self.p3,
+        }  # fmt: skip
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
         self._set_var("V", self._inits[0], batch_or_mode)
-        self._set_var("u", self._inits[1], batch_or_mode)
+        u0 = self.b * self.V.value if self._inits[1] is None else self._inits[1]
+        self._set_var("u", u0, batch_or_mode)
         self._set_var("spike", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
         self._set_var("input", ZeroInit(), batch_or_mode)
 
@@ -406,6 +411,3 @@ class Izhikevich(_Neuron):
         self.u.value = u
         self.spike.value = spike
         return spike
-
-
-IzhikevichLTC = Izhikevich

@@ -195,14 +195,19 @@ class IzhikevichStepper(rollax.AbstractStepper):
     ):  # fmt: skip
         self.size, self.dt, self.method = int(size), float(dt), method
         self.I = _f(I)
-        self.params = {"a": _f(a), "b": _f(b), "c": _f(c), "d": _f(d), "V_th": _f(V_th)}
+        self.params = {
+            "a": _f(a), "b": _f(b), "c": _f(c), "d": _f(d), "V_th": _f(V_th),
+            "p1": _f(0.04), "p2": _f(5.0), "p3": _f(140.0),
+        }  # fmt: skip
 
-    def init_state(self, V: Any = -65.0, u: Any = 0.0) -> dict[str, Array]:
-        """The initial state (`V=-65`, `u=0`, no spikes)."""
+    def init_state(self, V: Any = -70.0, u: Any = None) -> dict[str, Array]:
+        """The initial state (`V=-70`, `u=b*V`, no spikes)."""
         s = (self.size,)
+        V0 = jnp.broadcast_to(_f(V), s).astype(jnp.float32)
+        u0 = self.params["b"] * V0 if u is None else _f(u)
         return {
-            "V": jnp.broadcast_to(_f(V), s).astype(jnp.float32),
-            "u": jnp.broadcast_to(_f(u), s).astype(jnp.float32),
+            "V": V0,
+            "u": jnp.broadcast_to(u0, s).astype(jnp.float32),
             "spike": jnp.zeros(s, bool),
         }
 

@@ -3,13 +3,9 @@
 from ._dynsys import DynamicalSystem as DynamicalSystem, DynSysGroup as DynSysGroup
 from ._neurons import (
     HH as HH,
-    HHLTC as HHLTC,
     LIF as LIF,
     Izhikevich as Izhikevich,
-    IzhikevichLTC as IzhikevichLTC,
-    LifLTC as LifLTC,
     LifRef as LifRef,
-    LifRefLTC as LifRefLTC,
 )
 from ._synapses import (
     COBA as COBA,
