@@ -476,8 +476,9 @@ class BaseScenario(eqx.Module):
         configs = tuple(self.get_metric_fns())
         if remove_singleton_axis:
             out = _tests_one(neural_stepper, ics, ref, configs)
-            return {k: v[None] for k, v in out.items()}
-        return _tests_seeds(neural_stepper, ics, ref, configs)
+            return {k: out[k][None] for k in configs}
+        out = _tests_seeds(neural_stepper, ics, ref, configs)
+        return {k: out[k] for k in configs}  # report_metrics order
 
     def perform_tests_on_rollout(
         self, neural_rollout, test_data_no_init=None
@@ -515,7 +516,8 @@ class BaseScenario(eqx.Module):
         def one(p):
             return {n: jax.vmap(f, in_axes=1)(p, ref) for n, f in fns.items()}
 
-        return jax.vmap(one)(pred)
+        out = jax.vmap(one)(pred)
+        return {k: out[k] for k in fns}
 
     def sample_trjs(self, neural_stepper: eqx.Module):
         """Neural rollouts (ICs included) of the first `num_trjs_returned` test ICs."""
@@ -608,8 +610,8 @@ class BaseScenario(eqx.Module):
             "seed": np.asarray(seeds),
             "scenario_kwargs": "{}",
         }
-        for name, trj in metric_s.items():
-            trj = np.asarray(trj)
+        for name in self.get_metric_fns():
+            trj = np.asarray(metric_s[name])
             for i in range(trj.shape[1]):
                 columns[f"{name}_{i + 1:04d}"] = trj[:, i]
         loss_s = np.asarray(loss_s)
