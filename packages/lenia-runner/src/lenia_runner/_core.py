@@ -11,7 +11,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from ._errors import lookup
 
-GetStateFn = Callable[[Any, Array, Array, Array], Array]
+GetStateFn = Callable[..., Array]
 
 get_state_fns: dict[str, GetStateFn] = {}
 """The registry of update rules, by slug (`world_params.get_state_fn_slug`)."""

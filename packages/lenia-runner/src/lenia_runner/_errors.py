@@ -9,7 +9,7 @@ import numpy as np
 
 def is_concrete(x: Any) -> bool:
     """Whether `x` holds a value we can inspect on the host (not a tracer)."""
-    return not isinstance(x, jax.core.Tracer)
+    return not isinstance(x, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def check_positive(value: Any, field: str, *, hint: str = "") -> None:

@@ -250,16 +250,17 @@ def init_and_run(
     K, gf_params, weights, _, update_fn, stats_fn, config = build_all(config, fft=fft)
     T = jnp.asarray(wp["T"], jnp.float32)
     max_run_iter = int(config["run_params"]["max_run_iter"])
-    runner = run_scan if with_jit else run
-    args = (rng_key, cells, K, gf_params, weights, T, max_run_iter, wp["R"])
+    R = wp["R"]
     if with_jit:
         all_cells, all_fields, all_potentials, stats = run_scan(
-            *args, update_fn, stats_fn
-        )
+            rng_key, cells, K, gf_params, weights, T, max_run_iter, R, update_fn,
+            stats_fn,
+        )  # fmt: skip
     else:
-        all_cells, all_fields, all_potentials, stats = runner(
-            *args, update_fn, stats_fn, stat_trunc
-        )
+        all_cells, all_fields, all_potentials, stats = run(
+            rng_key, cells, K, gf_params, weights, T, max_run_iter, R, update_fn,
+            stats_fn, stat_trunc,
+        )  # fmt: skip
     assert all_fields is not None and all_potentials is not None
     stats = {
         k: jnp.squeeze(v, axis=1 if v.ndim > 1 else None) for k, v in stats.items()
@@ -400,11 +401,14 @@ def search_for_mutation(
             cells = create_init_cells(rp["world_size"], wp["nb_channels"], [pattern])
             K, gf, w, _, update_fn, stats_fn, c = build_all(c, fft=fft)
             batch.append((cells, K, gf, w, float(wp["T"]), update_fn, stats_fn, c))
-        stack = [jnp.stack([b[i] for b in batch]) for i in range(4)]
+        b_cells, b_K, b_gf, b_w = (jnp.stack([b[i] for b in batch]) for i in range(4))
         T = jnp.asarray([b[4] for b in batch], jnp.float32)
         stats, _ = run_scan_mem_optimized(
             sub,
-            *stack,
+            b_cells,
+            b_K,
+            b_gf,
+            b_w,
             T,
             int(batch[0][7]["run_params"]["max_run_iter"]),
             batch[0][7]["world_params"]["R"],

@@ -57,12 +57,12 @@ def _p(params: ArrayLike, i: int, xp: Any = jnp) -> Any:
     return xp.asarray(params, dtype=dtype).reshape(-1)[i]
 
 
-def _x(X: ArrayLike, xp: Any) -> Any:
+def _x(X: Any, xp: Any) -> Any:  # host or traced inputs alike
     return xp.asarray(X, dtype=np.float64 if xp is np else jnp.float32)
 
 
 @register("poly_quad")
-def poly_quad(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def poly_quad(params: ArrayLike, X: Any) -> Float[Array, "..."]:
     """Polynomial core `(4 X (1 - X))^q` (Lenia's standard core for `q = 4`).
 
     **Arguments:**
@@ -80,7 +80,7 @@ def poly_quad(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("gauss_bump")
-def gauss_bump(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def gauss_bump(params: ArrayLike, X: Any) -> Float[Array, "..."]:
     """Exponential bump `exp(q (q - 1 / (X (1 - X) + 1e-7)))`.
 
     Leniax's variant: equal to Lenia's `exp(α - α / (4 X (1 - X)))` only for `q = 4`.
@@ -101,7 +101,7 @@ def gauss_bump(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("step")
-def step(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def step(params: ArrayLike, X: Any) -> Float[Array, "..."]:
     """Step core: 1 on `[q, 1 - q]`, 0 elsewhere.
 
     **Arguments:**
@@ -120,7 +120,7 @@ def step(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("gauss")
-def gauss(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def gauss(params: ArrayLike, X: Any) -> Float[Array, "..."]:
     """Gaussian shell `exp(-((X - q) / (0.3 q))^2 / 2)`.
 
     **Arguments:**
@@ -139,7 +139,7 @@ def gauss(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("threshold")
-def threshold(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def threshold(params: ArrayLike, X: Any) -> Float[Array, "..."]:
     """Threshold core: 1 where `X >= q`.
 
     **Arguments:**
@@ -156,7 +156,7 @@ def threshold(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
     return (X >= _p(params, 0, xp)).astype(X.dtype)
 
 
-def staircase_profile(m: ArrayLike, s: ArrayLike, X: ArrayLike) -> Array:
+def staircase_profile(m: Any, s: Any, X: Any) -> Any:
     """0.5 on `[m-s, m-s/2)`, 1 on `[m-s/2, m+s/2]`, 0.5 on `(m+s/2, m+s]`, else 0."""
     xp = _xp(m, s, X)
     X = _x(X, xp)
@@ -165,7 +165,7 @@ def staircase_profile(m: ArrayLike, s: ArrayLike, X: ArrayLike) -> Array:
     return xp.where(inner, 1.0, xp.where(outer, 0.5, 0.0)).astype(X.dtype)
 
 
-def triangle_profile(m: ArrayLike, s: ArrayLike, X: ArrayLike) -> Array:
+def triangle_profile(m: Any, s: Any, X: Any) -> Any:
     """Linear 0 -> 1 on `[m-s, m)`, 1 -> 0 on `[m, m+s]`, else 0."""
     xp = _xp(m, s, X)
     X = _x(X, xp)
@@ -177,7 +177,7 @@ def triangle_profile(m: ArrayLike, s: ArrayLike, X: ArrayLike) -> Array:
 
 
 @register("staircase")
-def staircase(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def staircase(params: ArrayLike, X: Any) -> Float[Array, "..."]:
     """Staircase core (see `staircase_profile`).
 
     **Arguments:**
@@ -194,7 +194,7 @@ def staircase(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("triangle")
-def triangle(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def triangle(params: ArrayLike, X: Any) -> Float[Array, "..."]:
     """Triangle core (see `triangle_profile`).
 
     **Arguments:**

@@ -119,7 +119,7 @@ def render_video(
     try:
         with imageio.get_writer(path, fps=fps, macro_block_size=1) as writer:
             for f in frames:
-                writer.append_data(f)
+                writer.append_data(f)  # pyright: ignore[reportAttributeAccessIssue]
     except (ImportError, RuntimeError) as e:
         raise RuntimeError(
             f"cannot write {str(path)!r}: {e}; install the video extra "

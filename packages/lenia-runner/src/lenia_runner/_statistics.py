@@ -70,7 +70,7 @@ def compute_stats(
     *,
     R: ArrayLike,
     dt: ArrayLike,
-    step: ArrayLike | None = None,
+    step: Any = None,
 ) -> tuple[dict[str, Array], Array, Array, Array]:
     """The statistics of one step, in a world re-centred on the mass.
 

@@ -305,7 +305,7 @@ def set_param(dic: Any, key_string: str, value: Any) -> None:
     if isinstance(cur, list) and isinstance(last, int):
         while len(cur) <= last:
             cur.append(None)
-    cur[last] = value
+    cur[last] = value  # pyright: ignore[reportCallIssue, reportArgumentType]
 
 
 def merge_cells(
