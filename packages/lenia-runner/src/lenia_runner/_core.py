@@ -9,43 +9,16 @@ import jax.numpy as jnp
 from jax import lax
 from jaxtyping import Array, ArrayLike, Float
 
-from ._errors import lookup
+from ._registry import make_registry
 
 GetStateFn = Callable[..., Array]
 
-get_state_fns: dict[str, GetStateFn] = {}
-"""The registry of update rules, by slug (`world_params.get_state_fn_slug`)."""
-
-
-def register(slug: str) -> Callable[[GetStateFn], GetStateFn]:
-    """Register an update rule `fn(rng_key, cells, field, dt) -> new_cells`.
-
-    **Arguments:**
-
-    - `slug`: the name used as `world_params.get_state_fn_slug`.
-
-    **Returns:**
-
-    A decorator that records the rule and returns it unchanged.
-    """
-    if not isinstance(slug, str) or not slug:
-        raise TypeError(f"an update rule slug must be a non-empty str, got {slug!r}")
-
-    def decorator(fn: GetStateFn) -> GetStateFn:
-        get_state_fns[slug] = fn
-        return fn
-
-    return decorator
-
-
-def get(slug: str) -> GetStateFn:
-    """The update rule registered as `slug` (clear error if unknown)."""
-    return lookup(
-        get_state_fns,
-        "update rule (world_params.get_state_fn_slug)",
-        slug,
-        "Register new ones with @lenia_runner.core.register(slug).",
-    )
+get_state_fns: dict[str, GetStateFn]
+get_state_fns, register, get = make_registry(
+    "update rule (world_params.get_state_fn_slug)",
+    "core",
+    "fn(rng_key, cells, field, dt) -> new_cells",
+)
 
 
 @jax.custom_jvp

@@ -5,44 +5,15 @@ from collections.abc import Callable
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
-from ._errors import lookup
 from ._kernel_functions import staircase_profile, triangle_profile
+from ._registry import make_registry
 
 GrowthFunction = Callable[[ArrayLike, ArrayLike], Array]
 
-growth_functions: dict[str, GrowthFunction] = {}
-"""The registry of growth functions, by slug (`gf_slug` in a config)."""
-
-
-def register(slug: str) -> Callable[[GrowthFunction], GrowthFunction]:
-    """Register a growth function under `slug`.
-
-    **Arguments:**
-
-    - `slug`: the name used as `gf_slug` in a configuration.
-
-    **Returns:**
-
-    A decorator that records `fn(params, U) -> array` and returns it unchanged.
-    """
-    if not isinstance(slug, str) or not slug:
-        raise TypeError(f"a growth function slug must be a non-empty str, got {slug!r}")
-
-    def decorator(fn: GrowthFunction) -> GrowthFunction:
-        growth_functions[slug] = fn
-        return fn
-
-    return decorator
-
-
-def get(slug: str) -> GrowthFunction:
-    """The growth function registered as `slug` (clear error if unknown)."""
-    return lookup(
-        growth_functions,
-        "growth function (gf_slug)",
-        slug,
-        "Register new ones with @lenia_runner.growth_functions.register(slug).",
-    )
+growth_functions: dict[str, GrowthFunction]
+growth_functions, register, get = make_registry(
+    "growth function (gf_slug)", "growth_functions", "fn(params, U) -> array"
+)
 
 
 def _ms(params: ArrayLike) -> tuple[Array, Array]:

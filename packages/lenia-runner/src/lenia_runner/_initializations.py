@@ -9,42 +9,18 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._errors import check_positive, lookup
+from ._errors import check_positive
 from ._loader import make_array_compressible
+from ._registry import make_registry
 
 InitFn = Callable[..., tuple[Any, Array]]
 
-initializations: dict[str, InitFn] = {}
-"""The registry of initialisers, by slug (`algo.init_slug`)."""
-
-
-def register(slug: str) -> Callable[[InitFn], InitFn]:
-    """Register an initialiser `fn(rng_key, nb_init, world_size, R, gf_params)`.
-
-    **Arguments:**
-
-    - `slug`: its name.
-
-    **Returns:**
-
-    A decorator that records the function and returns it unchanged.
-    """
-
-    def decorator(fn: InitFn) -> InitFn:
-        initializations[slug] = fn
-        return fn
-
-    return decorator
-
-
-def get(slug: str) -> InitFn:
-    """The initialiser registered as `slug` (clear error if unknown)."""
-    return lookup(
-        initializations,
-        "initialisation (init_slug)",
-        slug,
-        "Register new ones with @lenia_runner.initializations.register(slug).",
-    )
+initializations: dict[str, InitFn]
+initializations, register, get = make_registry(
+    "initialisation (init_slug)",
+    "initializations",
+    "fn(rng_key, nb_init, world_size, R, gf_params) -> (rng_key, cells)",
+)
 
 
 def _fade(t: Array) -> Array:

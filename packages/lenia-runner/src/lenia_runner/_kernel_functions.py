@@ -8,43 +8,14 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
-from ._errors import lookup
+from ._registry import make_registry
 
 KernelFunction = Callable[[ArrayLike, ArrayLike], Array]
 
-kernel_functions: dict[str, KernelFunction] = {}
-"""The registry of kernel core functions, by slug (`kf_slug` in a config)."""
-
-
-def register(slug: str) -> Callable[[KernelFunction], KernelFunction]:
-    """Register a kernel core function under `slug`.
-
-    **Arguments:**
-
-    - `slug`: the name used as `kf_slug` in a configuration.
-
-    **Returns:**
-
-    A decorator that records `fn(params, X) -> array` and returns it unchanged.
-    """
-    if not isinstance(slug, str) or not slug:
-        raise TypeError(f"a kernel function slug must be a non-empty str, got {slug!r}")
-
-    def decorator(fn: KernelFunction) -> KernelFunction:
-        kernel_functions[slug] = fn
-        return fn
-
-    return decorator
-
-
-def get(slug: str) -> KernelFunction:
-    """The kernel core function registered as `slug` (clear error if unknown)."""
-    return lookup(
-        kernel_functions,
-        "kernel function (kf_slug)",
-        slug,
-        "Register new ones with @lenia_runner.kernel_functions.register(slug).",
-    )
+kernel_functions: dict[str, KernelFunction]
+kernel_functions, register, get = make_registry(
+    "kernel function (kf_slug)", "kernel_functions", "fn(params, X) -> array"
+)
 
 
 def _xp(*args: Any) -> Any:

@@ -11,43 +11,15 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from . import _kernel_functions as kfs
-from ._errors import check_positive, lookup
+from ._errors import check_positive
+from ._registry import make_registry
 
 KernelBuilder = Callable[..., Array]
 
-kernels: dict[str, KernelBuilder] = {}
-"""The registry of kernel builders, by slug (`k_slug` in a config)."""
-
-
-def register(slug: str) -> Callable[[KernelBuilder], KernelBuilder]:
-    """Register a kernel builder under `slug`.
-
-    **Arguments:**
-
-    - `slug`: the name used as `k_slug` in a configuration.
-
-    **Returns:**
-
-    A decorator recording `fn(R, k_params, kf_slug, kf_params) -> [1, *dims]`.
-    """
-    if not isinstance(slug, str) or not slug:
-        raise TypeError(f"a kernel slug must be a non-empty str, got {slug!r}")
-
-    def decorator(fn: KernelBuilder) -> KernelBuilder:
-        kernels[slug] = fn
-        return fn
-
-    return decorator
-
-
-def get(slug: str) -> KernelBuilder:
-    """The kernel builder registered as `slug` (clear error if unknown)."""
-    return lookup(
-        kernels,
-        "kernel (k_slug)",
-        slug,
-        "Register new ones with @lenia_runner.kernels.register(slug).",
-    )
+kernels: dict[str, KernelBuilder]
+kernels, register, get = make_registry(
+    "kernel (k_slug)", "kernels", "fn(R, k_params, kf_slug, kf_params) -> [1, *dims]"
+)
 
 
 def _ring_params(k_params: Any, where: str) -> tuple[float, list[float]]:

@@ -14,7 +14,8 @@ import rollax
 from ._core import UpdateFn
 from ._helpers import build_all
 from ._runner import _run_scan_jit
-from ._statistics import STAT_NAMES, StatsFn
+from ._statistics import STAT_NAMES, StatsFn, build_compute_stats_fn
+from ._utils import get_container
 
 
 def _check_state(state: Any, shape: tuple[int, ...], who: str) -> None:
@@ -136,17 +137,15 @@ class LeniaRunner(rollax.AbstractRunner):
 
         The runner.
         """
-        K, gf, w, _, update_fn, stats_fn, config = build_all(config, fft=fft)
-        wp, rp = config["world_params"], config["render_params"]
-        stepper = LeniaStepper(
-            K=K,
-            gf_params=gf,
-            kernels_weight_per_channel=w,
-            T=jnp.asarray(wp["T"], jnp.float32),
-            update_fn=update_fn,
-            state_shape=(int(wp["nb_channels"]), *map(int, rp["world_size"])),
+        config = get_container(config)
+        stats_fn = build_compute_stats_fn(
+            config["world_params"], config["render_params"]
         )
-        return cls(stepper=stepper, compute_stats_fn=stats_fn, stats_every=stats_every)
+        return cls(
+            stepper=LeniaStepper.from_config(config, fft=fft),
+            compute_stats_fn=stats_fn,
+            stats_every=stats_every,
+        )
 
     def run(
         self,
