@@ -147,3 +147,24 @@ def test_unknown_monitor_lists_valid_names():
         bp.DSRunner(_lif(), monitors=["W"])
     with pytest.raises(bp.MonitorError, match="out of range"):
         bp.DSRunner(_lif(), monitors=[("V", 9)])
+
+
+def test_ten_minutes_stream_with_bounded_chunks():
+    """600 s of biological time (6M steps): device buffers stay at one chunk."""
+    lif = _lif(1)
+    runner = bp.DSRunner(
+        lif,
+        monitors={
+            "V": bp.Monitor("V", every=10_000),
+            "spk": bp.Monitor("spike", spikes=True),
+        },
+        inputs=("input", 12.0),
+        progress_bar=False,
+    )
+    runner.run(600_000.0)
+    assert runner.chunk_steps < 6_000_000 and runner.chunk_bytes <= 64 << 20
+    assert runner.mon.V.shape == (600, 1)
+    assert runner.mon.ts.shape == (6_000_000,)
+    # the exact LIF of the Done-when list keeps its period of 409 steps throughout
+    count = (6_000_000 - 1 - 358) // 409 + 1
+    np.testing.assert_array_equal(runner.mon.spk.steps, 358 + 409 * np.arange(count))

@@ -283,6 +283,10 @@ class DSRunner(BrainPyObject):
         self._compiled: dict[Any, Any] = {}
         self._spike_sizes: dict[str, int] = {}
         self._step_bytes: dict[Any, float] = {}
+        self.chunk_steps = 0
+        """Steps per compiled chunk in the last run."""
+        self.chunk_bytes = 0
+        """Device bytes of one chunk's monitor and output buffers in the last run."""
         self.timing: dict[str, float] = {}
 
     # ---------------------------------------------------------------- resolution
@@ -615,19 +619,22 @@ class DSRunner(BrainPyObject):
                 jax.lax.convert_element_type(n, jnp.result_type(v))
                 for n, v in zip(new, vals, strict=True)
             )
-            ob = jax.tree.map(lambda b, o: b.at[k].set(o), ob, out)
+            # The barrier keeps XLA from fusing the step into the buffer update,
+            # which on CPU turns the in-place row write into a whole-buffer pass.
+            out, mon = jax.lax.optimization_barrier((out, mon))
+            put = jax.lax.dynamic_update_index_in_dim
+            ob = jax.tree.map(lambda b, o: put(b, o, k, 0), ob, out)
             mb = dict(mb)
             for key, m in self._mons.items():
                 e = m.every
                 if e == 1:
-                    mb[key] = mb[key].at[k].set(mon[key])
+                    mb[key] = put(mb[key], mon[key], k, 0)
                 else:
                     first = ((i0 + e - 1) // e) * e
                     slot = jnp.clip((i - first) // e, 0, slots[key] - 1)
                     keep = (i % e) == 0
-                    mb[key] = (
-                        mb[key].at[slot].set(jnp.where(keep, mon[key], mb[key][slot]))
-                    )
+                    old = jax.lax.dynamic_index_in_dim(mb[key], slot, 0, False)
+                    mb[key] = put(mb[key], jnp.where(keep, mon[key], old), slot, 0)
             return new, ob, mb
 
         return jax.lax.fori_loop(0, n_valid, body, (tuple(values), outbuf, monbuf))
@@ -777,24 +784,7 @@ class DSRunner(BrainPyObject):
             self.target.reset(batch)
             self.reset_state()
         data = self._iter_data(n)
-        static_shared = tuple(
-            sorted(
-                (k, v)
-                for k, v in shared_args.items()
-                if v is None or isinstance(v, (bool, int, str))
-            )
-        )
-        traced_shared = {
-            k: jnp.asarray(v)
-            for k, v in shared_args.items()
-            if k not in dict(static_shared)
-        }
-        all_vars = self.target.vars()
-        self._var_names = list(all_vars)
-        self._vars = list(all_vars.values())
-        self._dyn_nodes = [
-            nd for nd in self.target.nodes().values() if isinstance(nd, DynamicalSystem)
-        ]
+        static_shared, traced_shared = self._prepare_state(shared_args)
         t_start = time.perf_counter()
         if self.jit["predict"]:
             outs, mons, counts, t_compile = self._run_compiled(
@@ -817,6 +807,29 @@ class DSRunner(BrainPyObject):
         if eval_time:
             return total, outputs
         return outputs
+
+    def _prepare_state(self, shared_args: dict[str, Any]):
+        """Collect the model's Variables and split `shared_args` into static
+        (bool/int/str/None: part of the compile key) and traced values."""
+        static_shared = tuple(
+            sorted(
+                (k, v)
+                for k, v in shared_args.items()
+                if v is None or isinstance(v, (bool, int, str))
+            )
+        )
+        traced_shared = {
+            k: jnp.asarray(v)
+            for k, v in shared_args.items()
+            if k not in dict(static_shared)
+        }
+        all_vars = self.target.vars()
+        self._var_names = list(all_vars)
+        self._vars = list(all_vars.values())
+        self._dyn_nodes = [
+            nd for nd in self.target.nodes().values() if isinstance(nd, DynamicalSystem)
+        ]
+        return static_shared, traced_shared
 
     def _signature(self, K, values, xs, data, shared, static_shared):
         leaves, treedef = jax.tree.flatten((values, xs, data, shared))
@@ -851,6 +864,8 @@ class DSRunner(BrainPyObject):
             )
             self._step_bytes[shape_key] = per_step
         K = self._chunk_len(n, per_step * members)
+        self.chunk_steps = K
+        self.chunk_bytes = int(K * per_step * members)
         t_compile = 0.0
         bar = tqdm(total=n, desc=f"Running {n} steps", disable=not self.progress_bar)
         outs: list[Any] = []
@@ -1084,25 +1099,8 @@ class DSRunner(BrainPyObject):
         if not isinstance(params, dict) or not params:
             raise ValueError("expected params as a non-empty {path: values} dict")
         n = _num_steps(duration, self.dt)
-        shared_args = dict(shared_args or {})
-        static_shared = tuple(
-            sorted(
-                (k, v)
-                for k, v in shared_args.items()
-                if v is None or isinstance(v, (bool, int, str))
-            )
-        )
-        traced_shared = {
-            k: jnp.asarray(v)
-            for k, v in shared_args.items()
-            if k not in dict(static_shared)
-        }
+        static_shared, traced_shared = self._prepare_state(dict(shared_args or {}))
         rel = self.target.vars(method="relative")
-        self._var_names = list(self.target.vars())
-        self._vars = list(self.target.vars().values())
-        self._dyn_nodes = [
-            nd for nd in self.target.nodes().values() if isinstance(nd, DynamicalSystem)
-        ]
         lens = {np.shape(v)[0] if np.ndim(v) else None for v in params.values()}
         if len(lens) != 1 or None in lens:
             raise ValueError(
