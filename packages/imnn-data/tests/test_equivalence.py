@@ -35,10 +35,22 @@ def common(p):
 def loss_grad_from_summaries(imnn, w, key=None):
     """Loss, F and weight gradient through the class's public two-pass API."""
     x, dx = imnn.get_summaries(w, key=key)
-    (loss, stats), ct = jax.value_and_grad(
+    (loss, stats), ct = _summary_grad(x, dx)
+    return loss, x, dx, imnn.get_gradient(ct, w, key=key)
+
+
+@jax.jit
+def _summary_grad(x, dx):
+    return jax.value_and_grad(
         lambda x, dx: loss_and_statistics(x, dx, λ, α), argnums=(0, 1), has_aux=True
     )(x, dx)
-    return loss, x, dx, imnn.get_gradient(ct, w, key=key)
+
+
+def full_grad(imnn, w, key=None):
+    """jax.grad of an in-memory class's loss on the whole set (jitted)."""
+    return jax.jit(jax.value_and_grad(
+        lambda w: imnn._value(w, imnn._data(False), key, λ, α)[0]
+    ))(w)
 
 
 def tf_main_remaining(fid, der, n_d, n_devices, n_per_device):
@@ -63,9 +75,10 @@ def tf_main_remaining(fid, der, n_d, n_devices, n_per_device):
 def exact(problem, h):
     imnn = GradientIMNN(*common(problem), problem["fid"], problem["der"])
     w = imnn.w
-    (loss, F), grad = jax.value_and_grad(h.reference_loss, argnums=1, has_aux=True)(
-        imnn.model, w, jnp.asarray(problem["fid"]), jnp.asarray(problem["der"]), λ, α
-    )
+    (loss, F), grad = jax.jit(
+        jax.value_and_grad(h.reference_loss, argnums=1, has_aux=True),
+        static_argnums=0,
+    )(imnn.model, w, jnp.asarray(problem["fid"]), jnp.asarray(problem["der"]), λ, α)
     return {"imnn": imnn, "w": w, "loss": loss, "F": F, "grad": grad}
 
 
@@ -74,9 +87,7 @@ def test_gradient_imnn_rank2_inputs_and_gradient(exact, problem, h):
     imnn = exact["imnn"]
     imnn.set_F_statistics()
     np.testing.assert_allclose(imnn.F, exact["F"], rtol=1e-4, atol=1e-6)
-    grad = jax.grad(lambda w: imnn._value(w, imnn._data(False), None, λ, α)[0])(
-        exact["w"]
-    )
+    grad = full_grad(imnn, exact["w"])[1]
     assert h.rel_err(grad, exact["grad"]) < 1e-4
 
 
@@ -119,10 +130,7 @@ def test_dataset_classes_and_sharded_path_agree(exact, problem, h, tmp_path):
     results["sharded"] = GradientIMNN(*common(problem), fid, der, mesh=mesh)
     for name, imnn in results.items():
         if name == "sharded":
-            (loss, stats) = imnn._value(exact["w"], imnn._data(False), None, λ, α)
-            grad = jax.grad(
-                lambda w, i=imnn: i._value(w, i._data(False), None, λ, α)[0]
-            )(exact["w"])
+            loss, grad = full_grad(imnn, exact["w"])
         else:
             loss, x, dx, grad = loss_grad_from_summaries(imnn, exact["w"])
         assert float(loss) == pytest.approx(float(exact["loss"]), rel=1e-5), name
@@ -143,9 +151,7 @@ def test_numerical_classes_agree_and_approach_exact(exact, problem, h):
     # finite differences of seed-matched simulations -> exact derivative
     np.testing.assert_allclose(num.F, exact["F"], rtol=2e-2, atol=1e-4)
     w = exact["w"]
-    ref = jax.value_and_grad(
-        lambda w: num._value(w, num._data(False), None, λ, α)[0]
-    )(w)
+    ref = full_grad(num, w)
     devices = jax.devices()
     agg = AggregatedNumericalGradientIMNN(
         *common(problem), fid, nder, δθ, devices[0], devices[:2], 10
@@ -177,7 +183,7 @@ def test_simulator_classes_agree(problem, h):
                                   devices[:2], 5)
     key = jax.random.key(7)
     w = sim.w
-    ref = jax.value_and_grad(lambda w: sim._value(w, None, key, λ, α)[0])(w)
+    ref = full_grad(sim, w, key)
     loss, _, _, grad = loss_grad_from_summaries(agg, w, key=key)
     assert float(loss) == pytest.approx(float(ref[0]), rel=1e-5)
     assert h.rel_err(grad, ref[1]) < 1e-4

@@ -11,7 +11,7 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ._checks import check_device, check_devices, check_int
-from ._imnn import HISTORY_KEYS, _all_finite, _IMNN, _ProgressBar
+from ._imnn import HISTORY_KEYS, _all_finite, _IMNN, _ProgressBar, _split3
 from ._maths import f_statistics, loss_and_statistics
 from ._model import IMNNState
 
@@ -114,7 +114,8 @@ class _AggregatedIMNN(_IMNN):
 
     def _loss_grad(self) -> Callable:
         def loss(outs, λ, α):
-            return loss_and_statistics(*self._assemble(outs), λ, α)
+            value, stats = loss_and_statistics(*self._assemble(outs), λ, α)
+            return value, jnp.stack(stats)
 
         return self._jit(
             "loss_grad", lambda: jax.jit(jax.value_and_grad(loss, has_aux=True))
@@ -123,8 +124,8 @@ class _AggregatedIMNN(_IMNN):
     def _stats(self) -> Callable:
         return self._jit(
             "stats",
-            lambda: jax.jit(lambda outs, λ, α: loss_and_statistics(
-                *self._assemble(outs), λ, α)[1]),
+            lambda: jax.jit(lambda outs, λ, α: jnp.stack(loss_and_statistics(
+                *self._assemble(outs), λ, α)[1])),
         )
 
     def _update(self) -> Callable:
@@ -179,8 +180,11 @@ class _AggregatedIMNN(_IMNN):
         w = self._replicate(self.w if w is None else w)
         key = self._check_key(key, "key")
         outs = self._forward(w, False, key)
-        _, transpose = jax.vjp(self._assemble, outs)
-        (cts,) = transpose(tuple(dΛ_dx))
+
+        def transpose(outs, ct):
+            return jax.vjp(self._assemble, outs)[1](ct)[0]
+
+        cts = self._jit("transpose", lambda: jax.jit(transpose))(outs, tuple(dΛ_dx))
         return self._backward(w, cts, key)
 
     def _replicate(self, tree: Any) -> Any:
@@ -188,7 +192,7 @@ class _AggregatedIMNN(_IMNN):
 
     def _get_F_statistics(self, w, key, validate):
         x, dx = self.get_summaries(w, key=key, validate=validate)
-        stats = jax.jit(f_statistics)(x, dx)
+        stats = self._jit("f_statistics", lambda: jax.jit(f_statistics))(x, dx)
         return jax.device_put(stats, self.host)
 
     # ------------------------------------------------------------ fitting
@@ -200,6 +204,7 @@ class _AggregatedIMNN(_IMNN):
         best_w = self.best_w
         max_detF = float(self.history["max_detF"])
         loss_grad, stats_fn, update = self._loss_grad(), self._stats(), self._update()
+        split3 = self._jit("split3", lambda: jax.jit(_split3))
         rows, vrows = [], []
         nan_row = np.full(len(HISTORY_KEYS), np.nan)
         bar = _ProgressBar(print_rate, max_iterations)
@@ -207,16 +212,15 @@ class _AggregatedIMNN(_IMNN):
         nan = False
         try:
             while pc < patience and i < max_iterations:
-                keys = jax.random.split(rng, 3)
-                rng, k_train, k_val = keys[0], keys[1], keys[2]
+                rng, k_train, k_val = split3(rng)
                 outs = self._forward(w, False, k_train)
                 (loss, stats), cts = loss_grad(outs, λ_, α_)
                 g = self._backward(w, cts, k_train)
                 new_w, opt_state, finite = update(g, opt_state, w, loss)
-                row = np.asarray(jnp.stack(stats))
+                row = np.asarray(stats)
                 if self.validate:
                     vouts = self._forward(new_w, True, k_val)
-                    vrow = np.asarray(jnp.stack(stats_fn(vouts, λ_, α_)))
+                    vrow = np.asarray(stats_fn(vouts, λ_, α_))
                     detF, ref_w = vrow[0], new_w
                 else:
                     vrow, detF, ref_w = nan_row, row[0], w

@@ -185,7 +185,7 @@ class _IMNN:
 
     def _get_F_statistics(self, w, key, validate) -> FStatistics:
         x, dx = self.get_summaries(w, key=key, validate=validate)
-        return jax.jit(f_statistics)(x, dx)
+        return self._jit("f_statistics", lambda: jax.jit(f_statistics))(x, dx)
 
     def set_F_statistics(
         self, w: PyTree[Any] | None = None, key: Any = None, validate: bool = True
@@ -207,7 +207,7 @@ class _IMNN:
             )
         stats = self._get_F_statistics(self.w, key, validate and self.validate)
         self.F, self.C, self.invC, self.dμ_dθ, self.μ = stats
-        self.invF = jnp.linalg.inv(stats.F)
+        self.invF = self._jit("inv", lambda: jax.jit(jnp.linalg.inv))(stats.F)
 
     def _check_key(self, key: Any, name: str) -> Any:
         if key is None:

@@ -5,6 +5,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.sharding import NamedSharding, PartitionSpec
 from jaxtyping import Array, Float
 
 from ._aggregated import _AggregatedIMNN, device_major
@@ -59,14 +60,18 @@ class AggregatedSimulatorIMNN(_AggregatedIMNN):
         return [("main", self.n_iterations), ("remaining", self.n_remaining_iterations)]
 
     def _batches(self, kind, validate, key):
-        keys = jax.random.split(key, self.n_s)
-        if kind == "main":
-            keys, n = keys[: self.n_d], self.n_iterations
-        else:
-            keys, n = keys[self.n_d :], self.n_remaining_iterations
-        keys = keys.reshape((n, self._global))
+        n = self.n_iterations if kind == "main" else self.n_remaining_iterations
+
+        def split(key):
+            keys = jax.random.split(key, self.n_s)
+            keys = keys[: self.n_d] if kind == "main" else keys[self.n_d :]
+            return keys.reshape((n, self._global))
+
+        keys = self._jit(("keys", kind), lambda: jax.jit(
+            split, out_shardings=NamedSharding(self.mesh, PartitionSpec(None, "devices"))
+        ))(key)
         for i in range(n):
-            yield self._put(keys[i])
+            yield keys[i]
 
     def _batch_outputs(self, kind, w, batch):
         θ = self.θ_fid
