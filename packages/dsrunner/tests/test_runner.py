@@ -286,3 +286,22 @@ def test_no_warnings_in_plain_run():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         runner.run(1.0)
+
+
+def test_register_implicit_vars_and_nodes():
+    class Holder(bp.DynamicalSystem):
+        def __init__(self):
+            super().__init__()
+            self.register_implicit_vars({"w": bp.Variable(jnp.ones(2))})
+            self.register_implicit_nodes([_lif(2, name="inner")])
+
+        def update(self):
+            self.implicit_vars["w"].value = self.implicit_vars["w"].value * 2
+
+    h = Holder()
+    assert "w" in h.vars(method="relative") and "inner" in h.nodes()
+    runner = bp.DSRunner(h, monitors={"w": h.implicit_vars["w"]}, progress_bar=False)
+    runner.run(0.3)
+    np.testing.assert_array_equal(runner.mon.w[:, 0], [2, 4, 8])
+    with pytest.raises(TypeError, match="expected a Variable"):
+        h.register_implicit_vars(w2=3.0)

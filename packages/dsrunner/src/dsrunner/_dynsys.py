@@ -70,6 +70,64 @@ class BrainPyObject:
             return
         object.__setattr__(self, key, value)
 
+    def register_implicit_vars(
+        self, *variables: Any, var_cls: type | None = None, **named_variables: Any
+    ) -> None:
+        """Register Variables that are not attributes (e.g. held in a list).
+
+        **Arguments:**
+
+        - `*variables`: Variables, or dicts/lists of them.
+        - `var_cls`: if given, each must be an instance of this class.
+        - `**named_variables`: Variables under explicit names.
+        """
+        reg = self.__dict__.setdefault("implicit_vars", {})
+        items: list[tuple[str, Any]] = list(named_variables.items())
+        for v in variables:
+            if isinstance(v, dict):
+                items.extend(v.items())
+            elif isinstance(v, (list, tuple)):
+                items.extend(
+                    (f"var{len(reg) + len(items) + j}", x) for j, x in enumerate(v)
+                )
+            else:
+                items.append((f"var{len(reg) + len(items)}", v))
+        for key, v in items:
+            if not isinstance(v, var_cls or Variable):
+                raise TypeError(
+                    f"expected a {(var_cls or Variable).__name__} for {key!r}, got "
+                    f"{type(v).__name__}"
+                )
+            reg[str(key)] = v
+
+    def register_implicit_nodes(
+        self, *nodes: Any, node_cls: type | None = None, **named_nodes: Any
+    ) -> None:
+        """Register child objects that are not attributes (e.g. held in a list).
+
+        **Arguments:**
+
+        - `*nodes`: objects, or dicts/lists of them.
+        - `node_cls`: if given, each must be an instance of this class.
+        - `**named_nodes`: objects under explicit names.
+        """
+        reg = self.__dict__.setdefault("implicit_nodes", {})
+        items: list[tuple[str, Any]] = list(named_nodes.items())
+        for n in nodes:
+            if isinstance(n, dict):
+                items.extend(n.items())
+            elif isinstance(n, (list, tuple)):
+                items.extend((getattr(x, "name", str(j)), x) for j, x in enumerate(n))
+            else:
+                items.append((getattr(n, "name", str(len(items))), n))
+        for key, n in items:
+            if not isinstance(n, node_cls or BrainPyObject):
+                raise TypeError(
+                    f"expected a {(node_cls or BrainPyObject).__name__} for {key!r}, "
+                    f"got {type(n).__name__}"
+                )
+            reg[str(key)] = n
+
     # -- discovery ----------------------------------------------------------------
     def _children(self) -> Iterator[tuple[str, Any]]:
         for key, val in list(self.__dict__.items()):
@@ -84,7 +142,12 @@ class BrainPyObject:
             elif isinstance(val, dict):
                 for k, v in val.items():
                     if isinstance(v, (BrainPyObject, Variable)):
-                        yield f"{key}-{k}" if key != "_children_dict" else str(k), v
+                        plain = key in (
+                            "_children_dict",
+                            "implicit_vars",
+                            "implicit_nodes",
+                        )
+                        yield str(k) if plain else f"{key}-{k}", v
 
     def nodes(
         self, method: str = "absolute", level: int = -1, include_self: bool = True
