@@ -132,3 +132,26 @@ def test_iter_too_short_is_an_error_before_compiling():
         bp.DSRunner(
             box, inputs=("a", iter([1.0, 2.0]), "iter"), progress_bar=False
         ).run(0.4)
+
+
+def test_run_inputs_of_wrong_shape_are_a_clear_error():
+    lif = bp.LIF(2)
+    runner = bp.DSRunner(lif, monitors=["V"], progress_bar=False)
+    v0 = np.asarray(lif.V.value)
+    with pytest.raises(
+        ValueError, match=r"input of shape \(3,\).*broadcasts to \(2,\)"
+    ):
+        runner.run(inputs=np.ones((4, 3), np.float32))
+    np.testing.assert_array_equal(lif.V.value, v0)
+
+
+def test_fun_inputs_deprecated():
+    box = Box()
+
+    def fun(sha):
+        box.a.value = jnp.full(3, sha["i"] * 2.0)
+
+    with pytest.warns(DeprecationWarning, match="fun_inputs"):
+        runner = bp.DSRunner(box, fun_inputs=fun, monitors=["a"], progress_bar=False)
+    runner.run(0.3)
+    np.testing.assert_array_equal(runner.mon.a[:, 0], [0, 2, 4])

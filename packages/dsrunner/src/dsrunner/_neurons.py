@@ -8,6 +8,7 @@ by the pure rollax steppers in `_steppers.py`.
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from ._dynsys import Dynamic
 from ._environ import share
@@ -128,6 +129,17 @@ class _Neuron(Dynamic):
 
     def _drive(self, x: Any, V: Any) -> Any:
         x = 0.0 if x is None else x
+        shape = jnp.shape(x)
+        try:
+            ok = np.broadcast_shapes(shape, jnp.shape(V)) == jnp.shape(V)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"{self.name}: input of shape {shape} does not fit the group's "
+                f"state of shape {jnp.shape(V)}; expected a scalar or an array that "
+                f"broadcasts to {jnp.shape(V)}"
+            )
         x = x + self.input.value
         return self.sum_current_inputs(V, init=x)
 
