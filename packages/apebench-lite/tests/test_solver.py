@@ -126,7 +126,9 @@ def test_float64_mode_end_to_end():
         stepper = st.Burgers(1, 1.0, 32, 0.01, diffusivity=0.01, single_channel=True)
         out = stepper(jnp.asarray(_smooth_1d(32)))
         assert out.dtype == jnp.float64
-        assert stepper._coefs[0].dtype == jnp.complex128
+        assert stepper._coefs[0].dtype == jnp.float64  # real operator: real coefs
+        kdv = st.KortewegDeVries(1, 10.0, 32, 0.01)
+        assert kdv._coefs[0].dtype == jnp.complex128
 
 
 def test_zero_coefficient_nonlinear_terms_are_skipped():

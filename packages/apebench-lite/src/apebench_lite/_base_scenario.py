@@ -113,14 +113,20 @@ def _rollout_many(stepper, ics, num_steps, include_init):
     return jax.vmap(rollout(stepper, num_steps, include_init=include_init))(ics)
 
 
-def _tests_impl(model, ics, ref, configs):
+def _tests_impl(model, ics, ref, configs, num_samples_returned=0):
+    """One test rollout shared by all metrics (and by the sample trajectories)."""
     pred = jax.vmap(rollout(model, ref.shape[1]))(ics)
-    return {c: jax.vmap(parse_metric(c), in_axes=1)(pred, ref) for c in configs}
+    metrics = {c: jax.vmap(parse_metric(c), in_axes=1)(pred, ref) for c in configs}
+    if not num_samples_returned:
+        return metrics
+    n = num_samples_returned
+    samples = jnp.concatenate([ics[:n, None], pred[:n]], axis=1)
+    return metrics, samples
 
 
 _tests_one = eqx.filter_jit(_tests_impl)
 _tests_seeds = eqx.filter_jit(
-    eqx.filter_vmap(_tests_impl, in_axes=(0, None, None, None))
+    eqx.filter_vmap(_tests_impl, in_axes=(0, None, None, None, None))
 )
 
 
@@ -459,10 +465,6 @@ class BaseScenario(eqx.Module):
             for cfg in self.report_metrics.split(",")
         }
 
-    def _metrics_on(self, pred, ref):
-        fns = self.get_metric_fns()
-        return {name: jax.vmap(fn, in_axes=1)(pred, ref) for name, fn in fns.items()}
-
     def perform_tests(
         self, neural_stepper: eqx.Module, *, remove_singleton_axis: bool = False
     ) -> dict[str, Float[Array, " num_seeds test_temporal_horizon"]]:
@@ -477,7 +479,7 @@ class BaseScenario(eqx.Module):
         if remove_singleton_axis:
             out = _tests_one(neural_stepper, ics, ref, configs)
             return {k: out[k][None] for k in configs}
-        out = _tests_seeds(neural_stepper, ics, ref, configs)
+        out = _tests_seeds(neural_stepper, ics, ref, configs, 0)
         return {k: out[k] for k in configs}  # report_metrics order
 
     def perform_tests_on_rollout(
@@ -563,8 +565,13 @@ class BaseScenario(eqx.Module):
         trained, loss_history, aux_history = trainer(
             steppers, shuffle_keys, record_loss_every=self.record_loss_every
         )
-        metrics = self.perform_tests(trained)
-        samples = eqx.filter_vmap(self.sample_trjs)(trained)
+        metrics, samples = _tests_seeds(
+            trained,
+            self.get_test_ic_set(),
+            self.get_test_data()[:, 1:],
+            tuple(self.get_metric_fns()),
+            self.num_trjs_returned,
+        )
         results = (trained, loss_history, aux_history, metrics, samples, seeds)
         if num_seeds == 1 and remove_singleton_axis:
             results = (

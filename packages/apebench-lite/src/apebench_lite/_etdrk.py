@@ -180,6 +180,18 @@ class AbstractETDRKStepper(rollax.AbstractStepper):
             circle_radius=circle_radius,
             exponax_compat=exponax_compat,
         )
+        if nonlinear_fun is not None and not exponax_compat:
+            # post-dealiasing of N(u) for free: every N term is multiplied by a
+            # coefficient
+            mask = np.asarray(nonlinear_fun.mask)
+            coefs = tuple(c * mask for c in coefs)
+        if not _is_traced(linear_operator, dt) and np.all(
+            np.imag(np.asarray(linear_operator)) == 0
+        ):
+            # a real operator has real exponentials and phi-functions: real arrays
+            # halve the cost of the multiplications
+            e, eh = np.real(e), np.real(eh)
+            coefs = tuple(np.real(c) for c in coefs)
         shape = lin.shape
         self._exp = jnp.asarray(e).reshape(shape)
         self._exp_half = jnp.asarray(eh).reshape(shape)

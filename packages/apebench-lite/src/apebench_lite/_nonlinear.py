@@ -1,9 +1,10 @@
 """Pseudo-spectral nonlinear terms `N(u)` of `u_t = L u + N(u)`, in Fourier space.
 
 Every function maps `u_hat` of shape `(C, *K)` to `N_hat` of the same shape. Inputs
-are dealiased (hypercube low-pass mask) before going to physical space; in the
-default (accurate) mode the result is masked again after the forward transform, as
-the 2/3 rule requires. `exponax_compat=True` reproduces exponax 0.1 (pre-mask only).
+are dealiased (hypercube low-pass mask) before going to physical space. The 2/3 rule
+also needs the product masked after the forward transform: the ETDRK steppers fold
+that mask into their coefficients (free), except with `exponax_compat=True`, which
+reproduces exponax 0.1 (pre-mask only).
 """
 
 import abc
@@ -21,7 +22,6 @@ class AbstractNonlinearFun(eqx.Module):
 
     num_spatial_dims: int = eqx.field(static=True)
     num_points: int = eqx.field(static=True)
-    post_dealias: bool = eqx.field(static=True)
     derivative: Complex[Array, " D *K"]
     mask: Array
 
@@ -35,7 +35,7 @@ class AbstractNonlinearFun(eqx.Module):
     ) -> None:
         self.num_spatial_dims = num_spatial_dims
         self.num_points = num_points
-        self.post_dealias = not exponax_compat
+        del exponax_compat  # the post-mask lives in the stepper's coefficients
         self.derivative = jnp.asarray(
             derivative_operator(num_spatial_dims, domain_extent, num_points)
         )
@@ -47,8 +47,7 @@ class AbstractNonlinearFun(eqx.Module):
         return ifft(u_hat * self.mask, self.num_spatial_dims, self.num_points)
 
     def to_fourier(self, u):
-        out = fft(u, self.num_spatial_dims)
-        return out * self.mask if self.post_dealias else out
+        return fft(u, self.num_spatial_dims)
 
     def gradient(self, u_hat):
         """Dealiased physical-space gradient: shape `(D, C, *N)`."""
