@@ -140,39 +140,30 @@ def test_run_loop_agrees_with_run_scan(setup, batch_run):
     assert cells_t.shape[0] == 11  # stops at START_CHECK_STOP = 10
 
 
-def test_statistics_use_each_configurations_T(setup, batch_run):
+@pytest.fixture(scope="module")
+def pair(setup, batch_run):
+    """Two configurations differing only in T (10 and 5), 16 steps."""
     s = setup
     i = int(np.argmax(batch_run[3]["N"]))
     cells = jnp.stack([s["cells0"][i : i + 1]] * 2)
     stack = lambda x: jnp.stack([x, x])  # noqa: E731
-    args = (
-        stack(s["K"]),
-        stack(s["gf"]),
-        stack(s["w"]),
-        jnp.array([10.0, 5.0]),
-        16,
-        13,
-        s["update_fn"],
+    args = (cells, stack(s["K"]), stack(s["gf"]), stack(s["w"]), jnp.array([10.0, 5.0]))
+    stats, final = runner.run_scan_mem_optimized(
+        s["key"], *args, 16, 13, s["update_fn"], s["stats_fn"]
     )
-    stats, _ = runner.run_scan_mem_optimized(
-        s["key"], cells, *args, s["stats_fn"], stats_every=16
-    )
-    stats1, _ = runner.run_scan_mem_optimized(s["key"], cells, *args, s["stats_fn"])
+    return i, args, stats, final
+
+
+def test_statistics_use_each_configurations_T(setup, pair):
+    s = setup
+    i, args, stats1, _ = pair
     # the T = 5 configuration runs at half the rate: its own speed, not one at T = 10
     cfg5 = dict(s["cfg"], world_params=dict(s["cfg"]["world_params"], T=5))
     _, _, _, _, upd5, stats_fn5, _ = helpers.build_all(cfg5)
     single = runner.run_scan(
-        s["key"],
-        s["cells0"][i : i + 1],
-        s["K"],
-        s["gf"],
-        s["w"],
-        5.0,
-        16,
-        13,
-        upd5,
-        stats_fn5,
-    )
+        s["key"], s["cells0"][i : i + 1], s["K"], s["gf"], s["w"], 5.0, 16, 13, upd5,
+        stats_fn5, keep_frames=False,
+    )  # fmt: skip
     np.testing.assert_allclose(
         stats1["mass_speed"][1, :, 0],
         single[3]["mass_speed"][:, 0],
@@ -183,13 +174,14 @@ def test_statistics_use_each_configurations_T(setup, batch_run):
     compat_fn = build_compute_stats_fn(
         s["cfg"]["world_params"], s["cfg"]["render_params"], compat=True
     )
-    stats_c, _ = runner.run_scan_mem_optimized(s["key"], cells, *args, compat_fn)
+    stats_c, _ = runner.run_scan_mem_optimized(
+        s["key"], *args, 16, 13, s["update_fn"], compat_fn
+    )
     ours = np.asarray(stats1["mass_speed"][1, 1:, 0])
     moving = ours > 1e-3
     assert moving.sum() >= 3
     ratio = np.asarray(stats_c["mass_speed"][1, 1:, 0])[moving] / ours[moving]
     np.testing.assert_allclose(ratio, 2.0, rtol=1e-4)
-    assert stats["mass"].shape == (2, 1, 1)
 
 
 def test_no_spurious_step_zero_speed(setup, batch_run):
@@ -236,56 +228,28 @@ def test_stats_every_and_final_only_modes(setup, batch_run):
         _scan(setup, setup["cells0"], stats_every=5)
 
 
-def test_sharded_runner_equals_single_device(setup):
+def test_sharded_runner_equals_single_device(setup, pair):
+    """2 configurations on 8 devices (padded): same numbers as one device."""
     assert len(jax.devices()) == 8, (
-        "run with XLA_FLAGS=--xla_force_host_platform_device_count=8"
+        "needs XLA_FLAGS=--xla_force_host_platform_device_count=8"
     )
     s = setup
-    rng = np.random.default_rng(0)
-    n_dev, n_sols = 2, 3  # 6 configurations on 8 devices: padded
-    gf = jnp.asarray(
-        np.stack([[[0.15 + 0.005 * rng.standard_normal(), 0.015]] for _ in range(6)]),
-        jnp.float32,
-    )
-    T = jnp.asarray([10.0, 9.0, 11.0, 10.0, 8.0, 12.0])
-    cells = jnp.stack([s["cells0"][:2]] * 6)
-    rep = lambda x: jnp.stack([x] * 6)  # noqa: E731
-    ref_stats, ref_final = runner.run_scan_mem_optimized(
-        s["key"],
-        cells,
-        rep(s["K"]),
-        gf,
-        rep(s["w"]),
-        T,
-        32,
-        13,
-        s["update_fn"],
-        s["stats_fn"],
-    )
-    lead = lambda x: x.reshape((n_dev, n_sols, *x.shape[1:]))  # noqa: E731
+    _, args, ref_stats, ref_final = pair
+    lead = lambda x: x.reshape((2, 1, *x.shape[1:]))  # noqa: E731  [N_dev, N_sols]
     stats, final = runner.run_scan_mem_optimized_pmap(
-        s["key"],
-        lead(cells),
-        lead(rep(s["K"])),
-        lead(gf),
-        lead(rep(s["w"])),
-        lead(T),
-        32,
-        13,
-        s["update_fn"],
-        s["stats_fn"],
+        s["key"], *(lead(a) for a in args), 16, 13, s["update_fn"], s["stats_fn"]
     )
-    assert final.shape == (n_dev, n_sols, 2, 1, 64, 64)
-    assert stats["mass"].shape == (n_dev, n_sols, 32, 2)
+    assert final.shape == (2, 1, 1, 1, 64, 64)
+    assert stats["mass"].shape == (2, 1, 16, 1)
     np.testing.assert_allclose(final.reshape(ref_final.shape), ref_final, atol=1e-5)
-    np.testing.assert_array_equal(np.asarray(stats["N"]).reshape(6, 2), ref_stats["N"])
+    np.testing.assert_array_equal(
+        np.asarray(stats["N"]).reshape(ref_stats["N"].shape), ref_stats["N"]
+    )
     for k in ("mass", "mass_speed", "inertia"):
         np.testing.assert_allclose(
-            np.asarray(stats[k]).reshape(ref_stats[k].shape),
-            ref_stats[k],
-            rtol=1e-4,
+            np.asarray(stats[k]).reshape(ref_stats[k].shape), ref_stats[k], rtol=1e-4,
             atol=1e-5,
-        )
+        )  # fmt: skip
 
 
 def test_no_recompilation_for_new_values_or_rebuilt_config(setup, batch_run):
