@@ -305,3 +305,22 @@ def test_register_implicit_vars_and_nodes():
     np.testing.assert_array_equal(runner.mon.w[:, 0], [2, 4, 8])
     with pytest.raises(TypeError, match="expected a Variable"):
         h.register_implicit_vars(w2=3.0)
+
+
+def test_hundred_runs_reuse_one_executable():
+    runner = _runner(_lif())
+    for _ in range(100):
+        runner.run(1.0)
+    assert runner.num_compiles == 1 and runner.i0 == 1000
+    np.testing.assert_allclose(runner.mon.ts, np.arange(990, 1000) * 0.1)
+
+
+def test_eager_spike_train_matches_compiled():
+    kw = dict(monitors={"s": bp.Monitor("spike", spikes=True)}, inputs=("input", 30.0))
+    a = _runner(_lif(), **kw)
+    a.run(10.0)
+    b = _runner(_lif(), jit=False, **kw)
+    b.run(10.0)
+    np.testing.assert_array_equal(a.mon.s.steps, b.mon.s.steps)
+    np.testing.assert_array_equal(a.mon.s.indices, b.mon.s.indices)
+    assert len(a.mon.s.steps) > 0
