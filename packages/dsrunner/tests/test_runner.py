@@ -324,3 +324,12 @@ def test_eager_spike_train_matches_compiled():
     np.testing.assert_array_equal(a.mon.s.steps, b.mon.s.steps)
     np.testing.assert_array_equal(a.mon.s.indices, b.mon.s.indices)
     assert len(a.mon.s.steps) > 0
+
+
+def test_reset_with_new_batch_size_keeps_monitors_valid():
+    lif = _lif(3, mode=bp.BatchingMode(2))
+    runner = bp.DSRunner(lif, monitors=["V"], progress_bar=False)
+    runner.run(inputs=jnp.full((2, 4, 3), 12.0))
+    runner.run(inputs=jnp.full((5, 4, 3), 12.0), reset_state=True)
+    assert lif.V.shape == (5, 3) and runner.mon.V.shape == (5, 4, 3)
+    assert runner.i0 == 4

@@ -590,8 +590,11 @@ class Dynamic(DynamicalSystem):
         """(Re)initialise the Variable `attr`, keeping the object if shapes agree."""
         new = self.init_variable(init, batch_or_mode, dtype=dtype)
         old = self.__dict__.get(attr)
-        if isinstance(old, Variable) and old.shape == new.shape:
-            old.value = new.value.astype(old.dtype)
+        if isinstance(old, Variable):
+            # keep the object (monitors and inputs hold it); a reset may change
+            # the batch size, which is the one shape change allowed
+            old._value = new.value.astype(old.dtype)
+            old.batch_axis = new.batch_axis
         else:
             object.__setattr__(self, attr, new)
 
