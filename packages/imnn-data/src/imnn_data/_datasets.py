@@ -20,12 +20,35 @@ def _files(files: str | Path | Sequence[str | Path], name: str) -> list[str]:
     return found
 
 
-def _finish(ds: Any, n_per_device: int, cache: bool) -> Any:
+class _RecordIterator:
+    """A numpy iterator over records that names the broken file on a read error."""
+
+    def __init__(self, iterator: Any, files: list[str]):
+        self._iterator = iterator
+        self.files = files
+
+    def __iter__(self) -> "_RecordIterator":
+        return self
+
+    def __next__(self) -> Any:
+        tf = _tf()
+        try:
+            return next(self._iterator)
+        except tf.errors.OpError as e:
+            TFRecords.check_files(self.files)  # raises naming the broken file
+            raise ValueError(
+                f"reading the records {self.files} failed: {e.message}"
+            ) from e
+
+
+def _finish(ds: Any, n_per_device: int, cache: bool, files: list[str]) -> Any:
     tf = _tf()
     ds = ds.batch(n_per_device, drop_remainder=True)
     if cache:
         ds = ds.cache()
-    return ds.repeat().prefetch(tf.data.AUTOTUNE).as_numpy_iterator()
+    return _RecordIterator(
+        ds.repeat().prefetch(tf.data.AUTOTUNE).as_numpy_iterator(), files
+    )
 
 
 def gradient_datasets(
@@ -65,8 +88,10 @@ def gradient_datasets(
     check_divisible(n_d, "n_d", n_devices, n_per_device)
     check_divisible(n_s - n_d, "n_s - n_d", n_devices, n_per_device)
     writer = writer or TFRecords()
-    fid = tf.data.TFRecordDataset(_files(fiducial, "fiducial")).map(writer.parser)
-    der = tf.data.TFRecordDataset(_files(derivative, "derivative")).map(
+    fid_files = _files(fiducial, "fiducial")
+    der_files = _files(derivative, "derivative")
+    fid = tf.data.TFRecordDataset(fid_files).map(writer.parser)
+    der = tf.data.TFRecordDataset(der_files).map(
         functools.partial(writer.derivative_parser, n_params=n_params)
     )
     per_main, per_rest = n_d // n_devices, (n_s - n_d) // n_devices
@@ -78,11 +103,13 @@ def gradient_datasets(
             )),
             n_per_device,
             cache,
+            fid_files + der_files,
         )
         for j in range(n_devices)
     ]
     remaining = [
-        _finish(fid.skip(n_d + j * per_rest).take(per_rest), n_per_device, cache)
+        _finish(fid.skip(n_d + j * per_rest).take(per_rest), n_per_device, cache,
+                fid_files)
         for j in range(n_devices)
     ]
     return main, remaining
@@ -116,17 +143,19 @@ def numerical_gradient_datasets(
     n_der = 2 * n_params * n_d
     check_divisible(n_der, "2 * n_params * n_d", n_devices, n_per_device)
     writer = writer or TFRecords()
-    fid = tf.data.TFRecordDataset(_files(fiducial, "fiducial")).map(writer.parser)
-    der = tf.data.TFRecordDataset(_files(derivative, "derivative")).map(
+    fid_files = _files(fiducial, "fiducial")
+    der_files = _files(derivative, "derivative")
+    fid = tf.data.TFRecordDataset(fid_files).map(writer.parser)
+    der = tf.data.TFRecordDataset(der_files).map(
         functools.partial(writer.numerical_derivative_parser, n_params=n_params)
     )
     per_fid, per_der = n_s // n_devices, n_der // n_devices
     fiducial_its = [
-        _finish(fid.skip(j * per_fid).take(per_fid), n_per_device, cache)
+        _finish(fid.skip(j * per_fid).take(per_fid), n_per_device, cache, fid_files)
         for j in range(n_devices)
     ]
     derivative_its = [
-        _finish(der.skip(j * per_der).take(per_der), n_per_device, cache)
+        _finish(der.skip(j * per_der).take(per_der), n_per_device, cache, der_files)
         for j in range(n_devices)
     ]
     return fiducial_its, derivative_its
