@@ -155,3 +155,14 @@ def test_fun_inputs_deprecated():
         runner = bp.DSRunner(box, fun_inputs=fun, monitors=["a"], progress_bar=False)
     runner.run(0.3)
     np.testing.assert_array_equal(runner.mon.a[:, 0], [0, 2, 4])
+
+
+def test_external_variable_target_is_threaded_through_the_loop():
+    ext = bp.Variable(jnp.zeros(3))
+    box = Box()
+    runner = bp.DSRunner(
+        box, inputs=[(ext, 1.0, "fix", "+")], monitors={"ext": ext}, progress_bar=False
+    )
+    runner.run(0.3)
+    np.testing.assert_array_equal(runner.mon.ext[:, 0], [1, 2, 3])
+    np.testing.assert_array_equal(ext.value, [3, 3, 3])  # a concrete array again

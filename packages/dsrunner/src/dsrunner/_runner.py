@@ -824,6 +824,16 @@ class DSRunner(BrainPyObject):
             if k not in dict(static_shared)
         }
         all_vars = self.target.vars()
+        # Variables named by inputs or monitors but living outside the model are
+        # threaded through the loop too (else a tracer would leak into them).
+        known = {id(v) for v in all_vars.values()}
+        extra = [i.var for i in self._inputs] + [
+            m.var for m in self._mons.values() if m.var is not None
+        ]
+        for j, v in enumerate(extra):
+            if id(v) not in known:
+                known.add(id(v))
+                all_vars[f"<external {j}>"] = v
         self._var_names = list(all_vars)
         self._vars = list(all_vars.values())
         self._dyn_nodes = [
@@ -1159,7 +1169,8 @@ class DSRunner(BrainPyObject):
         result["ts"] = np.arange(self.i0, self.i0 + n) * self.dt + self.t0
         names = {id(v): k for k, v in rel.items()}
         result["final"] = {
-            names[id(v)]: np.asarray(x) for v, x in zip(self._vars, final, strict=True)
+            names.get(id(v), n): np.asarray(x)
+            for n, v, x in zip(self._var_names, self._vars, final, strict=True)
         }
         return result
 
