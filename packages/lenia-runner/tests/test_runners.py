@@ -357,3 +357,14 @@ def test_gradient_through_a_rollout_and_optax_learns_growth_mean():
         m = optax.apply_updates(m, updates)
     assert float(loss(m)) < 0.5 * first
     assert abs(float(m) - 0.15) < abs(0.17 - 0.15)
+
+
+def test_the_packaged_orbium_glides(setup):
+    from lenia_runner import orbium_cells
+
+    world = helpers.create_init_cells([64, 64], 1, [orbium_cells()])
+    _final, _, _, stats = _scan(setup, world, keep_frames=False)
+    assert float(stats["N"][0]) == STEPS
+    mass = np.asarray(stats["mass"][:, 0])
+    np.testing.assert_allclose(mass, mass[0], rtol=0.05)
+    assert np.all(np.asarray(stats["mass_speed"][2:, 0]) > 0.3)

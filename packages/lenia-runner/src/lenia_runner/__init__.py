@@ -42,7 +42,11 @@ from ._runner import (
     run_scan_mem_optimized as run_scan_mem_optimized,
     run_scan_mem_optimized_pmap as run_scan_mem_optimized_pmap,
 )
-from ._species import orbium_config as orbium_config
+from ._species import (
+    ORBIUM_CELLS as ORBIUM_CELLS,
+    orbium_cells as orbium_cells,
+    orbium_config as orbium_config,
+)
 from ._statistics import (
     StatsFn as StatsFn,
     build_compute_stats_fn as build_compute_stats_fn,
