@@ -5,7 +5,7 @@ import collections
 import dataclasses
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import equinox as eqx
 import jax
@@ -39,7 +39,7 @@ from ._networks import (
     ResNet,
     UNet,
 )
-from ._random import split_key
+from ._rng import split_key
 from ._trainer import Trainer, get_optimizer, make_loss, parse_train_config, substack
 
 arch_extensions: dict[str, Callable[..., eqx.Module]] = {}
@@ -166,11 +166,11 @@ class BaseScenario(eqx.Module):
     # -- abstract ---------------------------------------------------------------------
 
     @abc.abstractmethod
-    def get_ref_stepper(self):
+    def get_ref_stepper(self) -> Any:
         """Produces the reference stepper for the scenario."""
 
     @abc.abstractmethod
-    def get_coarse_stepper(self):
+    def get_coarse_stepper(self) -> Any:
         """Produces the coarse stepper for the scenario."""
 
     @abc.abstractmethod
@@ -182,7 +182,7 @@ class BaseScenario(eqx.Module):
     def get_ic_generator(self) -> AbstractICGenerator:
         """The IC distribution of `ic_config` (one generator per channel)."""
         single = parse_ic_config(self.ic_config, self.num_spatial_dims)
-        return RandomMultiChannelICGenerator((single,) * self.num_channels)
+        return RandomMultiChannelICGenerator((single,) * self.num_channels)  # pyright: ignore[reportCallIssue]
 
     def _cache_key(self, what: str):
         values = tuple(
@@ -477,9 +477,9 @@ class BaseScenario(eqx.Module):
         ics = self.get_test_ic_set()
         configs = tuple(self.get_metric_fns())
         if remove_singleton_axis:
-            out = _tests_one(neural_stepper, ics, ref, configs)
+            out = cast(dict, _tests_one(neural_stepper, ics, ref, configs))
             return {k: out[k][None] for k in configs}
-        out = _tests_seeds(neural_stepper, ics, ref, configs, 0)
+        out = cast(dict, _tests_seeds(neural_stepper, ics, ref, configs, 0))
         return {k: out[k] for k in configs}  # report_metrics order
 
     def perform_tests_on_rollout(

@@ -18,13 +18,12 @@ from jaxtyping import Array, Complex, Float
 import rollax
 
 from ._nonlinear import AbstractNonlinearFun
+from ._rng import is_traced
 from ._spectral import fft, ifft, spectral_shape
 
 
 def _is_traced(*xs) -> bool:
-    return any(
-        isinstance(leaf, jax.core.Tracer) for x in xs for leaf in jax.tree.leaves(x)
-    )
+    return is_traced(xs)
 
 
 def _contour_mean(f, z, num_circle_points: int, circle_radius: float, xp):

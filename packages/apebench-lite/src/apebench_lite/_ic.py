@@ -9,7 +9,7 @@ import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from ._config import config_error, expect_fields, split, to_bool, to_float, to_int
-from ._random import as_float, is_traced, normal, split_key, uniform
+from ._rng import as_float, is_traced, normal, split_key, uniform
 from ._spectral import (
     coef_extraction_scaling,
     grid,
@@ -21,6 +21,8 @@ from ._spectral import (
 
 class AbstractICGenerator(eqx.Module):
     """A distribution of single-sample initial conditions `(C, *N)`."""
+
+    num_spatial_dims: eqx.AbstractVar[int]
 
     @abc.abstractmethod
     def __call__(self, num_points: int, *, key: PRNGKeyArray) -> Float[Array, " C *N"]:
@@ -143,13 +145,14 @@ class RandomMultiChannelICGenerator(AbstractICGenerator):
     def num_spatial_dims(self) -> int:
         return self.generators[0].num_spatial_dims
 
-    def __call__(self, num_points, *, key):
+    def __call__(self, num_points: int, *, key: PRNGKeyArray) -> Float[Array, " C *N"]:
         keys = split_key(key, len(self.generators))
         parts = [
             g(num_points, key=k) for g, k in zip(self.generators, keys, strict=True)
         ]
-        xp = jnp if is_traced(key) else np
-        return xp.concatenate(parts)
+        if is_traced(key):
+            return jnp.concatenate(parts)
+        return np.concatenate(parts)  # pyright: ignore[reportReturnType]
 
 
 class RandomGaussianBlobs(AbstractICGenerator):
@@ -220,7 +223,7 @@ def parse_ic_config(ic_config: str, num_spatial_dims: int) -> AbstractICGenerato
         low = to_float(parts[1], "ic_config", ic_config, "LOW")
         high = to_float(parts[2], "ic_config", ic_config, "HIGH")
         inner = parse_ic_config(";".join(parts[3:]), num_spatial_dims)
-        return ClampingICGenerator(inner, limits=(low, high))
+        return ClampingICGenerator(inner, limits=(low, high))  # pyright: ignore[reportCallIssue]
     if kind not in ("fourier", "diffused", "grf"):
         raise config_error("ic_config", ic_config, f"unknown IC type {parts[0]!r}")
     expect_fields(parts, (4,), "ic_config", ic_config, f"'{kind}'")

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, PRNGKeyArray
 
-from ._random import as_float, normal, split_key, uniform
+from ._rng import as_float, normal, split_key, uniform
 
 
 def _uniform(key, shape, fan_in):

@@ -19,7 +19,7 @@ from ._layers import (
     PeriodicConvTranspose,
     SpectralConv,
 )
-from ._random import split_key
+from ._rng import split_key
 
 
 class AbstractNetwork(eqx.Module):

@@ -158,8 +158,19 @@ class ConvectionNonlinearFun(AbstractNonlinearFun):
             )
         u = self.to_physical(u_hat)
         if self.conservative:
-            prod_hat = self.to_fourier(u[:, None] * u[None, :])  # (C, D, *K)
-            return -self.scale / 2 * jnp.sum(self.derivative[None] * prod_hat, axis=1)
+            # u_c u_d is symmetric: transform the D (D + 1) / 2 distinct products only
+            d = self.num_spatial_dims
+            pairs = [(c, e) for c in range(d) for e in range(c, d)]
+            prods = self.to_fourier(jnp.stack([u[c] * u[e] for c, e in pairs]))
+            index = {pair: i for i, pair in enumerate(pairs)}
+            rows = []
+            for c in range(d):
+                terms = [
+                    self.derivative[e] * prods[index[(min(c, e), max(c, e))]]
+                    for e in range(d)
+                ]
+                rows.append(sum(terms[1:], terms[0]))
+            return -self.scale / 2 * jnp.stack(rows)
         g = self.gradient(u_hat)  # (D, C, *N)
         adv = jnp.sum(u[:, None] * g, axis=0)  # sum_d u_d d_d u_c
         return -self.scale * self.to_fourier(adv)

@@ -42,6 +42,7 @@ def _nonlin_kwargs(s) -> dict:
         num_circle_points=s.num_circle_points,
         circle_radius=s.circle_radius,
         num_substeps=s.num_substeps,
+        exponax_compat=s.exponax_compat,
     )
 
 
@@ -163,6 +164,10 @@ class FirstFour(_DiffLinear):
 
 
 class _NonlinearOptions(BaseScenario):
+    """Options of the ETDRK scenarios. `exponax_compat=True` (not in APEBench)
+    reproduces exponax 0.1 numerics: real-part ETDRK coefficients, pre-dealiasing."""
+
+    exponax_compat: bool = False
     num_substeps: int = 1
     coarse_proportion: float = 0.5
     order: int = 2
@@ -606,7 +611,7 @@ def _phy_linear(name, fields: dict, build, dt=0.1, a_default=None):
     def scen_name(self):
         return f"{self.num_spatial_dims}d_phy_{name}"
 
-    ann = {k: float for k in fields}
+    ann: dict[str, object] = {k: float for k in fields}
     ns = {**fields, "dt": dt}
     ann["dt"] = float
     if a_default is not None:
@@ -1087,7 +1092,7 @@ class GrayScott(BaseScenario):
 
     def get_ic_generator(self) -> AbstractICGenerator:
         d = self.num_spatial_dims
-        return RandomMultiChannelICGenerator(
+        return RandomMultiChannelICGenerator(  # pyright: ignore[reportCallIssue]
             (
                 RandomGaussianBlobs(d, one_complement=True),
                 RandomGaussianBlobs(d),

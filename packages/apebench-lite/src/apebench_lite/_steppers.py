@@ -36,14 +36,10 @@ def general_linear_operator(coefficients: Sequence[float], derivative) -> np.nda
     As in exponax, the zeroth-order term is also summed over the `D` axes (so a
     drag coefficient acts `D` times in `D` dimensions).
     """
-    out = 0.0
+    out = np.zeros(derivative.shape[1:], dtype=complex)
     for j, a in enumerate(coefficients):
         out = out + a * np.sum(derivative**j, axis=0)
-    return np.asarray(out, dtype=complex)[None] if not _traced(out) else out[None]
-
-
-def _traced(x) -> bool:
-    return isinstance(x, jax.core.Tracer)
+    return out[None]
 
 
 def _laplace(derivative):
@@ -141,7 +137,7 @@ class Diffusion(AbstractETDRKStepper):
         num_points: int,
         dt: float,
         *,
-        diffusivity=0.01,
+        diffusivity: float | Sequence[float] | Sequence[Sequence[float]] = 0.01,
     ):
         d = _deriv(num_spatial_dims, domain_extent, num_points)
         nu = np.asarray(diffusivity, dtype=float)

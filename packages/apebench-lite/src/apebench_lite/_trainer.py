@@ -13,6 +13,7 @@ import optax
 from tqdm.auto import tqdm
 
 from ._config import config_error, split, to_bool, to_int
+from ._rng import is_traced
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,7 +205,7 @@ class Trainer:
         n = self.data.shape[0]
         per_epoch = math.ceil(n / self.batch_size)
         epochs = max(1, math.ceil(self.num_training_steps / per_epoch))
-        if isinstance(shuffle_keys, jax.core.Tracer):
+        if is_traced(shuffle_keys):
             perms = _all_permutations(shuffle_keys, n, epochs)
         else:  # host-side: no slow-to-compile threefry kernels
             perms = jnp.asarray(

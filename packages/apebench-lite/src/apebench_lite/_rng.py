@@ -10,9 +10,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+_TRACER = jax.core.Tracer  # pyright: ignore[reportAttributeAccessIssue]
+
 
 def is_traced(x) -> bool:
-    return isinstance(x, jax.core.Tracer)
+    """Whether `x` (or any leaf of it) is a JAX tracer."""
+    return any(isinstance(leaf, _TRACER) for leaf in jax.tree.leaves(x))
 
 
 def host_rng(key) -> np.random.Generator:
@@ -45,7 +48,7 @@ def normal(key, shape):
 
 def xp_for(*xs):
     """`jax.numpy` if any argument is a JAX array or tracer, else `numpy`."""
-    return jnp if any(isinstance(x, jax.Array | jax.core.Tracer) for x in xs) else np
+    return jnp if any(isinstance(x, jax.Array | _TRACER) for x in xs) else np
 
 
 def as_float(x):
