@@ -120,10 +120,10 @@ def test_hh_rk4_matches_numpy():
     runner = bp.DSRunner(
         hh, monitors=["V", "spike"], inputs=("input", 10.0), dt=0.01, progress_bar=False
     )
-    runner.run(30.0)
+    runner.run(20.0)
     s = np.array([-65.0, *[float(x) for x in bp._neurons.hh_gate_steady(-65.0)]])
     Vs = []
-    for _ in range(3000):
+    for _ in range(2000):
         s = _np_rk4(lambda y: _np_hh_rhs(y, 10.0), s, 0.01)
         Vs.append(s[0])
     np.testing.assert_allclose(runner.mon.V[:, 0], Vs, atol=0.05)
