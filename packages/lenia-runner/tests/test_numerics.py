@@ -101,7 +101,7 @@ def test_orbium_potential_and_step_match_numpy(world, orbium):
     K, gf, w, _, update_fn, _, _ = orbium
     kernel = np_circle_kernel(13)
     A_next, F, U = np_step(world, kernel, 0.15, 0.015, 10)
-    new, field, potential = update_fn(
+    new, field, potential = jax.jit(update_fn)(
         jax.random.key(0), jnp.asarray(world, jnp.float32)[None, None], K, gf, w, 0.1
     )
     np.testing.assert_allclose(potential[0, 0], U, atol=2e-6)
@@ -141,7 +141,7 @@ def test_direct_and_fft_paths_agree_and_match_numpy(world):
     fn_compat = helpers.build_update_fn(K_dir.shape, mapping, fft=False, compat=True)
     assert fn != fn_compat
     gf, w = mapping.get_gf_params(), mapping.get_kernels_weight_per_channel()
-    _, _, pot = fn(jax.random.key(0), A, K_dir, gf, w, 0.1)
+    _, _, pot = jax.jit(fn)(jax.random.key(0), A, K_dir, gf, w, 0.1)
     np.testing.assert_allclose(pot[0, 0], U_np, atol=2e-6)
 
 
@@ -197,7 +197,7 @@ def test_multi_channel_graph_and_weighted_mean_has_no_nan():
     # one full update on 2 channels stays finite
     fn = helpers.build_update_fn(K.shape, m)
     cells = jax.random.uniform(jax.random.key(1), (1, 2, 32, 32)) * 0.3
-    new, _field, pot = fn(
+    new, _field, pot = jax.jit(fn)(
         jax.random.key(0),
         cells,
         K,
@@ -214,7 +214,7 @@ def test_3d_multi_channel_world_runs():
     K, m = kernels.get_kernels_and_mapping(kp, [16, 16, 16], 2, 4)
     fn = helpers.build_update_fn(K.shape, m)
     cells = jax.random.uniform(jax.random.key(0), (1, 2, 16, 16, 16))
-    new, _field, pot = fn(
+    new, _field, pot = jax.jit(fn)(
         jax.random.key(0),
         cells,
         K,
@@ -225,7 +225,7 @@ def test_3d_multi_channel_world_runs():
     assert new.shape == cells.shape and np.all(np.isfinite(new))
     Kd, md = kernels.get_kernels_and_mapping(kp, [16, 16, 16], 2, 4, fft=False)
     fnd = helpers.build_update_fn(Kd.shape, md, fft=False)
-    _new_d, _, pot_d = fnd(
+    _new_d, _, pot_d = jax.jit(fnd)(
         jax.random.key(0),
         cells,
         Kd,
@@ -262,7 +262,9 @@ def test_statistics_match_numpy(world):
     prev_c = np.array([0.3, -0.2])
     prev_angle = 30.0
     ref, c = np_stats(A, F, U, shift, prev_c, prev_angle, 13, 0.1)
-    stats, new_shift, new_c, _angle = statistics.compute_stats(
+    stats, new_shift, new_c, _angle = jax.jit(
+        statistics.compute_stats, static_argnames=("R", "dt")
+    )(
         jnp.asarray(A, jnp.float32)[None],
         jnp.asarray(F, jnp.float32)[None],
         jnp.asarray(U, jnp.float32)[None],
