@@ -959,21 +959,10 @@ class DSRunner(BrainPyObject):
         counts: dict[str, list[int]] = {k: [] for k in self._mons}
         bar = tqdm(total=n, desc=f"Running {n} steps", disable=not self.progress_bar)
         try:
-            for k in range(n):
-                i = self.i0 + k
-                x = jax.tree.map(lambda a, k=k: a[k], xs)
-                d = [a[k] for a in data]
-                values, out, mon = self._functional(values, jnp.int32(i), x, d, shared)
-                outs_l.append(out)
-                for key, m in self._mons.items():
-                    if i % m.every == 0:
-                        v = np.asarray(mon[key])[None]
-                        if m.spikes:
-                            steps, cols = self._spike_events(m, v, i, 1)
-                            v = (steps, cols)
-                        mons[key].append(v)
-                        counts[key].append(1)
-                bar.update(1)
+            with jax.disable_jit():
+                values = self._eager_loop(
+                    n, xs, data, shared, values, outs_l, mons, bar
+                )
         finally:
             bar.close()
         for v, val in zip(self._vars, values, strict=True):
@@ -983,6 +972,21 @@ class DSRunner(BrainPyObject):
         else:
             stacked = [jax.tree.map(lambda *a: jnp.stack(a), *outs_l)]
         return stacked, mons, counts
+
+    def _eager_loop(self, n, xs, data, shared, values, outs_l, mons, bar):
+        """Step by step in Python (no compilation): `print` works in `update`."""
+        for k in range(n):
+            i = self.i0 + k
+            x = jax.tree.map(lambda a, k=k: a[k], xs)
+            d = [a[k] for a in data]
+            values, out, mon = self._functional(values, jnp.int32(i), x, d, shared)
+            outs_l.append(out)
+            for key, m in self._mons.items():
+                if i % m.every == 0:
+                    v = np.asarray(mon[key])[None]
+                    mons[key].append(self._spike_events(m, v, i, 1) if m.spikes else v)
+            bar.update(1)
+        return values
 
     def _assemble(
         self, n: int, outs: list[Any], mons: dict[str, list[Any]], counts
