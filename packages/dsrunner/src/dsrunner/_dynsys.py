@@ -70,6 +70,26 @@ class BrainPyObject:
             return
         object.__setattr__(self, key, value)
 
+    def _register_implicit(
+        self, store: str, base: type, given: tuple[Any, ...], named: dict[str, Any]
+    ) -> None:
+        reg = self.__dict__.setdefault(store, {})
+        items: list[tuple[str, Any]] = list(named.items())
+        for x in given:
+            if isinstance(x, dict):
+                items.extend(x.items())
+            elif isinstance(x, (list, tuple)):
+                items.extend((getattr(y, "name", f"{store}{len(reg) + len(items) + j}"), y)
+                             for j, y in enumerate(x))  # fmt: skip
+            else:
+                items.append((getattr(x, "name", f"{store}{len(reg) + len(items)}"), x))
+        for key, x in items:
+            if not isinstance(x, base):
+                raise TypeError(
+                    f"expected a {base.__name__} for {key!r}, got {type(x).__name__}"
+                )
+            reg[str(key)] = x
+
     def register_implicit_vars(
         self, *variables: Any, var_cls: type | None = None, **named_variables: Any
     ) -> None:
@@ -81,24 +101,9 @@ class BrainPyObject:
         - `var_cls`: if given, each must be an instance of this class.
         - `**named_variables`: Variables under explicit names.
         """
-        reg = self.__dict__.setdefault("implicit_vars", {})
-        items: list[tuple[str, Any]] = list(named_variables.items())
-        for v in variables:
-            if isinstance(v, dict):
-                items.extend(v.items())
-            elif isinstance(v, (list, tuple)):
-                items.extend(
-                    (f"var{len(reg) + len(items) + j}", x) for j, x in enumerate(v)
-                )
-            else:
-                items.append((f"var{len(reg) + len(items)}", v))
-        for key, v in items:
-            if not isinstance(v, var_cls or Variable):
-                raise TypeError(
-                    f"expected a {(var_cls or Variable).__name__} for {key!r}, got "
-                    f"{type(v).__name__}"
-                )
-            reg[str(key)] = v
+        self._register_implicit(
+            "implicit_vars", var_cls or Variable, variables, named_variables
+        )
 
     def register_implicit_nodes(
         self, *nodes: Any, node_cls: type | None = None, **named_nodes: Any
@@ -111,22 +116,9 @@ class BrainPyObject:
         - `node_cls`: if given, each must be an instance of this class.
         - `**named_nodes`: objects under explicit names.
         """
-        reg = self.__dict__.setdefault("implicit_nodes", {})
-        items: list[tuple[str, Any]] = list(named_nodes.items())
-        for n in nodes:
-            if isinstance(n, dict):
-                items.extend(n.items())
-            elif isinstance(n, (list, tuple)):
-                items.extend((getattr(x, "name", str(j)), x) for j, x in enumerate(n))
-            else:
-                items.append((getattr(n, "name", str(len(items))), n))
-        for key, n in items:
-            if not isinstance(n, node_cls or BrainPyObject):
-                raise TypeError(
-                    f"expected a {(node_cls or BrainPyObject).__name__} for {key!r}, "
-                    f"got {type(n).__name__}"
-                )
-            reg[str(key)] = n
+        self._register_implicit(
+            "implicit_nodes", node_cls or BrainPyObject, nodes, named_nodes
+        )
 
     # -- discovery ----------------------------------------------------------------
     def _children(self) -> Iterator[tuple[str, Any]]:
