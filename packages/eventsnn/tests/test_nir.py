@@ -180,3 +180,34 @@ def test_neuron_to_neuron_gets_identity_synapse():
     ]
     init, _ = _error(nodes, edges)
     np.testing.assert_array_equal(np.asarray(init(None, None)[1][1].input), np.eye(4))
+
+
+def test_nir_data_round_trip():
+    _, apply = es.from_nir(_graph(*_chain()), CONFIG)
+    spikes = es.EventPropSpike(
+        jnp.array([[0.001, 0.002, T_MAX]]),
+        jnp.array([[3, 5, -1]]),
+        jnp.array([[0.5, 1.5, 0.0]]),
+    )
+    data = es.to_nir_data({"lif": spikes}, apply, observables=("spikes", "current"))
+    assert data.nodes["lif"].observables["spikes"].n_neurons == 4
+    back = es.from_nir_data(data, apply, observables=("spikes", "current"))["lif"]
+    np.testing.assert_array_equal(np.asarray(back.idx), np.asarray(spikes.idx))
+    np.testing.assert_allclose(np.asarray(back.time), np.asarray(spikes.time))
+    np.testing.assert_allclose(np.asarray(back.current), np.asarray(spikes.current))
+    # time-gridded boolean data uses the node's event budget; missing -> 2 t_max
+    grid = np.zeros((1, 5, 4), dtype=bool)
+    grid[0, 1, 2] = True
+    gd = nir.data_ir.NIRGraphData(
+        {
+            "lif": nir.data_ir.NIRNodeData(
+                {"spikes": nir.data_ir.TimeGriddedData(grid, 1e-3)}
+            )
+        }
+    )
+    ev = es.from_nir_data(gd, apply)["lif"]
+    assert ev.time.shape == (1, 20)
+    assert float(ev.time[0, 0]) == pytest.approx(1e-3)
+    assert float(ev.time[0, 1]) == pytest.approx(2 * T_MAX)
+    with pytest.raises(TypeError, match="n_samples"):
+        es.to_nir_data({"lif": jax.tree.map(lambda a: a[0], spikes)}, apply)

@@ -34,6 +34,7 @@ from ._nir import (
     is_homogeneous as is_homogeneous,
     to_nir as to_nir,
 )
+from ._nir_data import from_nir_data as from_nir_data, to_nir_data as to_nir_data
 from ._params import LIFParameters as LIFParameters, LIParameters as LIParameters
 from ._rollax import EventPropLIFLayer as EventPropLIFLayer, LIFLayer as LIFLayer
 from ._solver import (

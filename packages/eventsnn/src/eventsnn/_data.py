@@ -1,5 +1,7 @@
 """The Yin-Yang dataset, generated in code, and spike-time encoders."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int, PRNGKeyArray
@@ -38,6 +40,7 @@ def yinyang_class(xy: Float[Array, "*n 2"]) -> Int[Array, " *n"]:
     return jnp.where(outside, -1, cls)
 
 
+@functools.partial(jax.jit, static_argnums=1)
 def yinyang_points(
     key: PRNGKeyArray, n: int
 ) -> tuple[Float[Array, "n 2"], Int[Array, " n"]]:
@@ -102,6 +105,7 @@ def encode_yinyang(
     return EventPropSpike(times, idx, jnp.zeros_like(times))
 
 
+@functools.partial(jax.jit, static_argnums=1, static_argnames=("mirror", "bias"))
 def yinyang_dataset(
     key: PRNGKeyArray,
     n: int,

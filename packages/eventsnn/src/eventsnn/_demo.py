@@ -29,7 +29,7 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
     outdir = Path(outdir)
     if quick:
         result = train_yinyang(
-            epochs=2, n_train=256, n_test=128, max_batches=2, progress=False
+            epochs=2, n_train=128, n_test=64, max_batches=2, progress=False
         )
     else:
         result = train_yinyang(progress=True)
@@ -68,8 +68,8 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
     # spike raster of one test sample: inputs, hidden and output spikes
     import jax
 
-    sample = jax.tree.map(lambda a: a[0], result.test_spikes)
-    _, _, _, rec = result.apply_fn(result.weights, sample)
+    recording: list = list(result.last_recording or [])
+    rec = [jax.tree.map(lambda a: a[0], layer) for layer in recording]
     fig, ax = plt.subplots(figsize=(7, 4))
     n_in, n_hid, _ = result.sizes
     colours = {"input": "tab:blue", "hidden": "tab:orange", "output": "tab:red"}

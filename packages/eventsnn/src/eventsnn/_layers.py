@@ -8,10 +8,17 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 
 from ._errors import BudgetOverflowWarning
 from ._params import LIFParameters
-from ._simulate import LayerSpec, Queue, simulate, simulate_eventprop
+from ._simulate import (
+    LayerSpec,
+    Queue,
+    simulate,
+    simulate_eventprop,
+    simulate_stepwise,
+)
 from ._types import EventPropSpike, Spike, WeightInput, WeightRecurrent
 
 Weight = WeightInput | WeightRecurrent
@@ -20,7 +27,7 @@ ApplyFn = Callable[..., Any]
 
 
 def _is_concrete(*xs) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(xs))
+    return not any(isinstance(x, Tracer) for x in jax.tree.leaves(xs))
 
 
 def _check_spikes(spikes: EventPropSpike, n_valid: int, layer_start: int) -> None:
@@ -108,9 +115,16 @@ def _warn_overflow(out: EventPropSpike, name: str) -> None:
 
 
 def _make_layer(
-    spec: LayerSpec, init_fn: InitFn, eventprop: bool, name: str
+    spec: LayerSpec,
+    init_fn: InitFn,
+    eventprop: bool,
+    name: str,
+    wrap_only_step: bool = False,
 ) -> tuple[InitFn, ApplyFn]:
-    simulate_fn = simulate_eventprop if eventprop else simulate
+    if wrap_only_step:
+        simulate_fn = simulate_stepwise
+    else:
+        simulate_fn = simulate_eventprop if eventprop else simulate
 
     def core(w_in, w_rec, spikes, ext, prev_start, layer_start):
         queue = _queue(spikes, prev_start, layer_start)
@@ -267,19 +281,23 @@ def EventPropLIF(
 
     **Arguments:**
 
-    As for [`eventsnn.LIF`][], plus `wrap_only_step`: in jaxsnn, whether the custom
-    VJP wraps each step instead of the whole trajectory; both give the same
-    gradients, and here the flag is accepted for compatibility and the adjoint
-    always runs over the whole trajectory.
+    As for [`eventsnn.LIF`][], plus `wrap_only_step`: put the custom VJP on each
+    step (the closed-form chain rule of one event, which keeps the full neuron
+    state of every step as residual) instead of on the whole trajectory (a reverse
+    scan over the events with O(n_spikes) residuals). Both give the same gradients;
+    in jaxsnn the per-step variant fails with NaNs or a `float0` error.
 
     **Returns:**
 
     `(init_fn, apply_fn)` as for [`eventsnn.LIF`][].
     """
-    del wrap_only_step
     spec = LayerSpec.make(size, n_spikes, t_max, params, solver=solver)
     return _make_layer(
-        spec, _init_input(size, mean, std, duplication), True, "EventPropLIF"
+        spec,
+        _init_input(size, mean, std, duplication),
+        True,
+        "EventPropLIF",
+        wrap_only_step,
     )
 
 
@@ -380,11 +398,11 @@ def RecurrentEventPropLIF(
     wrap_only_step: bool = False,
     duplication: int | None = None,
 ):
-    """[`eventsnn.RecurrentLIF`][] with EventProp gradients."""
-    del wrap_only_step
+    """[`eventsnn.RecurrentLIF`][] with EventProp gradients (see
+    [`eventsnn.EventPropLIF`][] for `wrap_only_step`)."""
     spec = LayerSpec.make(sum(layers), n_spikes, t_max, params, recurrent=True)
     init = _init_recurrent(layers, mean, std, duplication)
-    return _make_layer(spec, init, True, "RecurrentEventPropLIF")
+    return _make_layer(spec, init, True, "RecurrentEventPropLIF", wrap_only_step)
 
 
 def serial(*layers):

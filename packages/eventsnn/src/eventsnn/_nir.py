@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import jax.numpy as jnp
 import nir
 import numpy as np
 
@@ -242,6 +243,7 @@ def from_nir(graph: nir.NIRGraph, config: ConversionConfig):
 
     layers = []
     weights = []
+    sizes: dict[str, int] = {}
     pending: tuple[str, np.ndarray] | None = None  # a synapse waiting for neurons
     prev_size: int | None = None
     prev_key = None
@@ -271,7 +273,8 @@ def from_nir(graph: nir.NIRGraph, config: ConversionConfig):
                     f"layer before it has {prev_size} neurons"
                 )
             layers.append(convert_cuba_lif(graph, key, config))
-            weights.append(WeightInput(w))
+            sizes[key] = size
+            weights.append(WeightInput(jnp.asarray(w)))
             pending = None
             prev_size = size
         elif isinstance(node, SYN_LAYER):
@@ -320,6 +323,7 @@ def from_nir(graph: nir.NIRGraph, config: ConversionConfig):
 
     apply_fn.t_max = config.t_max  # type: ignore[attr-defined]
     apply_fn.n_spikes = dict(config.n_spikes)  # type: ignore[attr-defined]
+    apply_fn.sizes = sizes  # type: ignore[attr-defined]
     return init_fn, apply_fn
 
 

@@ -3,16 +3,16 @@
 import dataclasses
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 from jaxtyping import Array, ArrayLike, Float
 
 _FIELDS = ("tau_syn", "tau_mem", "v_th", "v_leak", "v_reset")
 
 
 def _is_concrete(x) -> bool:
-    return not isinstance(x, jax.core.Tracer)
+    return not isinstance(x, Tracer)
 
 
 class LIFParameters(eqx.Module):

@@ -28,6 +28,16 @@ NONE, OWN, INPUT = 0, 1, 2
 _DENOM_EPS = 1e-6
 
 
+class Neurons(NamedTuple):
+    """Per-neuron float32 parameters of a layer, shape `(size,)` each."""
+
+    tau_syn: Array
+    tau_mem: Array
+    v_th: Array
+    v_leak: Array
+    v_reset: Array
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class LayerSpec:
     """Static description of one layer's simulation (hashable by identity)."""
@@ -35,7 +45,7 @@ class LayerSpec:
     size: int
     n_spikes: int
     t_max: float
-    params: LIFParameters  # per-neuron float32 arrays of shape (size,)
+    params: Neurons
     kind: Kind
     equal: np.ndarray
     recurrent: bool
@@ -91,12 +101,21 @@ class LayerSpec:
             size=int(size),
             n_spikes=int(n_spikes),
             t_max=float(t_max),
-            params=params.broadcast(int(size)),
+            params=_neurons(params.broadcast(int(size))),
             kind=kind,
             equal=np.asarray(equal),
             recurrent=recurrent,
             external=external,
         )
+
+
+def _neurons(p: LIFParameters) -> Neurons:
+    return Neurons(
+        *(
+            jnp.asarray(getattr(p, f), jnp.float32)
+            for f in ("tau_syn", "tau_mem", "v_th", "v_leak", "v_reset")
+        )
+    )
 
 
 class Queue(NamedTuple):
@@ -352,3 +371,113 @@ def simulate_eventprop(
         ext_local,
         layer_start,
     )
+
+
+# ---------------------------------------------------------------------------------
+# EventProp with the custom VJP on each step (jaxsnn's `wrap_only_step=True`)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _wrapped_step(
+    spec, u, cur, time, head, ext_head, w_in, w_rec, q_time, q_cur, ext_time, aux
+):
+    q_local, q_gidx, ext_local, ls = aux
+    queue = Queue(q_time, q_cur, q_local, q_gidx)
+    carry = (u, cur, time, head, ext_head)
+    carry, (t, idx, c, _) = _step(
+        spec, w_in, w_rec, queue, (ext_time, ext_local), ls, carry, None
+    )
+    return (*carry, t, idx, c)
+
+
+def _wrapped_step_fwd(
+    spec, u, cur, time, head, ext_head, w_in, w_rec, q_time, q_cur, ext_time, aux
+):
+    q_local, q_gidx, ext_local, ls = aux
+    queue = Queue(q_time, q_cur, q_local, q_gidx)
+    carry = (u, cur, time, head, ext_head)
+    carry, (t, idx, c, res) = _step(
+        spec, w_in, w_rec, queue, (ext_time, ext_local), ls, carry, None
+    )
+    saved = (u, cur, time, res, w_in, w_rec, q_time, ext_time)
+    return (*carry, t, idx, c), saved
+
+
+def _wrapped_step_bwd(spec, saved, cts):
+    """The chain rule of one step in closed form (state, time and event)."""
+    p = spec.params
+    u, cur, time, res, w_in, w_rec, q_time, ext_time = saved
+    a_u2, a_i2, c_t2, _, _, g, _, gc = cts
+    t_k, kind, who, pos, _ = res
+    theta = p.v_th - p.v_leak
+    dt = t_k - time
+    a_mem, k, a_syn = propagator_coefficients(
+        dt, p.tau_mem, p.tau_syn, spec.kind, spec.equal
+    )
+    u_m = a_mem * u + k * cur
+    i_m = a_syn * cur
+    own = kind == OWN
+    inp = kind == INPUT
+    w_k = jnp.maximum(who, 0)
+    hit = own & (jnp.arange(spec.size) == w_k)
+    # cotangent of the state just before the event's jump/reset
+    b_u = jnp.where(hit, 0.0, a_u2)
+    b_i = a_i2 + jnp.where(hit, gc, 0.0)
+    g_dt = jnp.sum(b_u * (i_m - u_m) / p.tau_mem - b_i * i_m / p.tau_syn)
+    a_u = a_mem * b_u
+    a_i = k * b_u + a_syn * b_i
+    # own spike: dt is fixed by u_n(dt) = theta_n
+    total = c_t2 + g + g_dt
+    slope = (i_m[w_k] - theta[w_k]) / p.tau_mem[w_k]
+    slope = jnp.where(jnp.abs(slope) > _DENOM_EPS, slope, _DENOM_EPS)
+    a_u = a_u - jnp.where(hit, total * a_mem / slope, 0.0)
+    a_i = a_i - jnp.where(hit, total * k / slope, 0.0)
+    c_time = jnp.where(own, c_t2 + g, -g_dt)
+    dw_in = jnp.zeros_like(w_in).at[w_k].add(jnp.where(inp, a_i2, 0.0))
+    dw_rec = jnp.zeros_like(w_rec)
+    if spec.recurrent:
+        dw_rec = dw_rec.at[w_k].add(jnp.where(own, a_i2, 0.0))
+    dq_time = jnp.zeros_like(q_time).at[pos].add(jnp.where(inp, c_t2 + g + g_dt, 0.0))
+    dq_cur = jnp.zeros_like(q_time).at[pos].add(jnp.where(inp, gc, 0.0))
+    return (
+        a_u,
+        a_i,
+        c_time,
+        None,
+        None,
+        dw_in,
+        dw_rec,
+        dq_time,
+        dq_cur,
+        jnp.zeros_like(ext_time),
+        None,
+    )
+
+
+_wrapped_step.defvjp(_wrapped_step_fwd, _wrapped_step_bwd)
+
+
+def simulate_stepwise(
+    spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start
+) -> Events:
+    """The events of `simulate`, with the adjoint as a custom VJP of each step."""
+    ext_time, ext_local = ext
+    aux = (queue.local, queue.gidx, ext_local, layer_start)
+    dtype = jnp.result_type(w_in.dtype, jnp.float32)
+    zeros = jnp.zeros(spec.size, dtype)
+    init = (
+        zeros,
+        zeros,
+        jnp.zeros((), dtype),
+        jnp.zeros((), jnp.int32),
+        jnp.zeros((), jnp.int32),
+    )
+
+    def body(carry, _):
+        out: tuple = _wrapped_step(  # pyright: ignore[reportAssignmentType]
+            spec, *carry, w_in, w_rec, queue.time, queue.current, ext_time, aux
+        )
+        return out[:5], out[5:]
+
+    carry, (t, idx, c) = jax.lax.scan(body, init, None, length=spec.n_spikes)
+    return Events(t, idx, c, _overflow(spec, carry, queue, ext))

@@ -78,10 +78,14 @@ def propagator_coefficients(
     if kind == "equal":
         return a_mem, dt / tau_mem * a_mem, a_mem
     a_syn = jnp.exp(-dt / tau_syn)
-    if equal is None:
-        equal = np.zeros(np.shape(tau_mem), dtype=bool)
-    safe = jnp.where(equal, 1.0, tau_mem - tau_syn)
-    k = jnp.where(equal, dt / tau_mem * a_mem, tau_syn / safe * (a_mem - a_syn))
+    # k = tau_syn / d (exp(-dt/tau_mem) - exp(-dt/tau_syn)) with d = tau_mem - tau_syn,
+    # written with expm1 so that it stays accurate as d -> 0 (limit dt/tau exp(-dt/tau))
+    del equal
+    d = tau_mem - tau_syn
+    zero = d == 0
+    safe_d = jnp.where(zero, 1.0, d)
+    x = dt * d / (tau_mem * tau_syn)
+    k = a_syn * jnp.where(zero, dt / tau_mem, tau_syn * jnp.expm1(x) / safe_d)
     return a_mem, k, a_syn
 
 
@@ -167,22 +171,26 @@ def _u_of_t(t, u0, i0, tau_mem, tau_syn, equal):
 
 @jax.custom_jvp
 def _general_root(u0, i0, theta, tau_mem, tau_syn, horizon):
-    c = tau_syn / jnp.where(tau_mem == tau_syn, 1.0, tau_mem - tau_syn)
-    big_a = u0 + c * i0
-    big_b = -c * i0
-    slope0 = -big_a / tau_mem - big_b / tau_syn
-    r = -(big_b * tau_mem) / jnp.where(big_a == 0, _EPS, big_a * tau_syn)
-    rate = 1.0 / tau_syn - 1.0 / tau_mem
-    t_star = jnp.where(r > 0, jnp.log(jnp.where(r > 0, r, 1.0)) / rate, -1.0)
-    interior = (t_star > 0) & jnp.isfinite(t_star)
+    # u(t) has at most one extremum t* > 0; bracket the first crossing on the
+    # monotone rising part and bisect. Every expression is finite as tau_mem ->
+    # tau_syn (no 1 / (tau_mem - tau_syn)).
+    d = tau_mem - tau_syn
+    slope0 = (i0 - u0) / tau_mem
+    den = u0 * d + i0 * tau_syn
+    safe_den = jnp.where(den == 0, _EPS, den)
+    q = d * (i0 - u0) / safe_den
+    log_ratio = jnp.where(
+        jnp.abs(q) < 1e-6, 1.0 - 0.5 * q, jnp.log1p(jnp.maximum(q, -1 + 1e-7)) / q
+    )
+    t_star = log_ratio * (i0 - u0) / safe_den * tau_mem * tau_syn
+    interior = (q > -1.0) & (den != 0) & (t_star > 0) & jnp.isfinite(t_star)
     rising = slope0 > 0
     lo = jnp.where(rising, 0.0, jnp.where(interior, t_star, horizon))
     hi = jnp.where(rising & interior, jnp.minimum(t_star, horizon), horizon)
     lo = jnp.minimum(lo, horizon)
-    no_equal = np.zeros((), dtype=bool)
 
     def u(t):
-        return _u_of_t(t, u0, i0, tau_mem, tau_syn, no_equal)
+        return _u_of_t(t, u0, i0, tau_mem, tau_syn, None)
 
     has = (u(hi) >= theta) & (lo < hi)
 
@@ -203,14 +211,13 @@ def _general_root_jvp(primals, tangents):
     dt = _general_root(*primals)
     found = jnp.isfinite(dt) & (dt > 0)
     t = jnp.where(found, dt, 0.0)
-    no_equal = np.zeros((), dtype=bool)
 
     def g(u0_, i0_, theta_, tm_, ts_):
-        return _u_of_t(t, u0_, i0_, tm_, ts_, no_equal) - theta_
+        return _u_of_t(t, u0_, i0_, tm_, ts_, None) - theta_
 
     _, g_dot = jax.jvp(g, primals[:5], tangents[:5])
     # du/dt at the crossing
-    u_at = _u_of_t(t, u0, i0, tau_mem, tau_syn, no_equal)
+    u_at = _u_of_t(t, u0, i0, tau_mem, tau_syn, None)
     i_at = i0 * jnp.exp(-t / tau_syn)
     slope = (-u_at + i_at) / tau_mem
     slope = jnp.where(jnp.abs(slope) > _EPS, slope, _EPS)
@@ -252,9 +259,6 @@ def next_spike_dt(
     if kind == "equal":
         return _equal_solver(u0, i0, theta, tau_mem)
     h = jnp.broadcast_to(horizon, jnp.shape(u0))
-    if equal is not None and np.any(equal):
-        # keep the general branch finite (and its gradient NaN-free) where unused
-        tau_syn = jnp.where(equal, 0.5 * tau_mem, tau_syn)
     general = _general_root(u0, i0, theta, tau_mem, tau_syn, h)
     if equal is not None and np.any(equal):
         return jnp.where(equal, _equal_solver(u0, i0, theta, tau_mem), general)

@@ -27,6 +27,8 @@ class YinYangResult:
     - `history`: per epoch `epoch`, `loss`, `train_accuracy`, `test_accuracy`,
         `seconds` (wall time of the epoch, measured after `block_until_ready`).
     - `test_spikes`, `test_labels`: the test set, for plots.
+    - `apply_fn`: the network's apply function.
+    - `last_recording`: the events of each layer for the last test batch.
     """
 
     weights: list
@@ -38,6 +40,7 @@ class YinYangResult:
     test_spikes: object
     test_labels: object
     apply_fn: Callable
+    last_recording: object = None
 
     @property
     def test_accuracy(self) -> float:
@@ -68,7 +71,7 @@ def yinyang_network(
     `(init_fn, apply_fn, params, t_max, (n_hidden_budget, n_out_budget))`.
     """
     params = params or LIFParameters(v_th=1.0, v_reset=-1000.0)
-    t_max = 4.0 * float(params.tau_syn)
+    t_max = 4.0 * float(params.tau_syn)  # pyright: ignore[reportArgumentType]
     budgets = (n_spikes_hidden, n_spikes_hidden + 3)
     init_fn, apply_fn = serial(
         EventPropLIF(hidden, budgets[0], t_max, params, mean=mean[0], std=std[0]),
@@ -93,8 +96,10 @@ def train_yinyang(
     loss: str = "ce",
     softmax_tau: float | None = None,
     reg: float = 0.0,
+    revive: float = 0.0,
     mean: tuple[float, float] = (3.0, 0.5),
     std: tuple[float, float] = (1.6, 0.8),
+    params: LIFParameters | None = None,
 ) -> YinYangResult:
     """Train the Yin-Yang network with EventProp gradients and Adam.
 
@@ -110,16 +115,21 @@ def train_yinyang(
         distance of first-spike times to targets: early for the label, late
         otherwise).
     - `softmax_tau`: time scale of the `"ce"` softmax (default `tau_syn`).
+    - `reg`: weight of a regulariser `exp(t_label / 4 tau_syn) - 1` that pulls the
+        correct output's spike earlier.
+    - `revive`: strength of a term that raises the input weights of output
+        neurons that stay silent (they get no spike-time gradient otherwise).
     - `mean`, `std`: initial weight statistics of the two layers.
+    - `params`: neuron parameters (default: see [`eventsnn.yinyang_network`][]).
 
     **Returns:**
 
     A [`eventsnn.YinYangResult`][].
     """
     init_fn, apply_fn, params, t_max, budgets = yinyang_network(
-        hidden, n_spikes_hidden, mean=mean, std=std
+        hidden, n_spikes_hidden, params, mean=mean, std=std
     )
-    tau = float(params.tau_syn)
+    tau = float(params.tau_syn)  # pyright: ignore[reportArgumentType]
     ce_tau = softmax_tau or tau
     k_data, k_test, k_w, k_shuffle = jax.random.split(jax.random.PRNGKey(seed), 4)
     train_x, train_y = yinyang_dataset(k_data, n_train, tau_syn=tau)
@@ -135,49 +145,60 @@ def train_yinyang(
     opt_state = optimizer.init(weights)
 
     def loss_fn(w, x, y):
-        out = apply_fn(w, x)[2]
+        _, _, out, rec = apply_fn(w, x)
         first = first_spike(out, out_start, 3, t_max)
         if loss == "mse":
             target = jnp.where(jax.nn.one_hot(y, 3) > 0, 1.5 * tau, 3.0 * tau)
             err = (jnp.minimum(first, 4.0 * tau) - target) / tau
-            return jnp.mean(jnp.sum(err**2, axis=-1)), first
+            return jnp.mean(jnp.sum(err**2, axis=-1)), (first, rec)
         ce = ttfs_cross_entropy(first, y, ce_tau)
+        if revive:
+            # a silent output neuron gets no spike-time gradient: pull its input
+            # weights up in proportion to how often it is silent
+            silent = jax.lax.stop_gradient(jnp.mean(first >= t_max, axis=0))
+            ce = ce - revive * jnp.sum(silent * jnp.mean(w[-1].input, axis=0))
         if reg:
             t_label = jnp.take_along_axis(first, y[:, None], axis=-1)
             ce = ce + reg * jnp.mean(jnp.exp(t_label / (4.0 * tau)) - 1.0)
-        return ce, first
+        return ce, (first, rec)
+
+    # one compiled function serves training and evaluation (fewer compiles)
+    value_and_grad = jax.jit(jax.value_and_grad(loss_fn, has_aux=True))
 
     @jax.jit
-    def update(w, state, x, y):
-        (loss, first), grads = jax.value_and_grad(loss_fn, has_aux=True)(w, x, y)
+    def apply_updates(w, state, grads):
         updates, state = optimizer.update(grads, state, w)
-        return optax.apply_updates(w, updates), state, loss, accuracy(first, y)
+        return optax.apply_updates(w, updates), state
 
-    @jax.jit
-    def evaluate(w, x, y):
-        loss, first = loss_fn(w, x, y)
-        return loss, accuracy(first, y)
+    def batches(x, y, order, n):
+        for b in range(n):
+            sel = order[b * batch_size : (b + 1) * batch_size]
+            yield jax.tree.map(lambda a, s=sel: a[s], x), y[sel]
 
+    n_test_batches = max(n_test // batch_size, 1)
     history = []
+    last_rec = None
     bar = tqdm(range(epochs), desc="yin-yang", disable=not progress)
     for epoch in bar:
         start = time.perf_counter()
         perm = jax.random.permutation(jax.random.fold_in(k_shuffle, epoch), n_train)
         losses, accs = [], []
-        for b in range(n_batches):
-            sel = perm[b * batch_size : (b + 1) * batch_size]
-            x = jax.tree.map(lambda a, s=sel: a[s], train_x)
-            weights, opt_state, loss, acc = update(weights, opt_state, x, train_y[sel])
-            losses.append(loss)
-            accs.append(acc)
+        for x, y in batches(train_x, train_y, perm, n_batches):
+            (value, (first, _)), grads = value_and_grad(weights, x, y)
+            weights, opt_state = apply_updates(weights, opt_state, grads)
+            losses.append(value)
+            accs.append(accuracy(first, y))
         jax.block_until_ready(weights)
         seconds = time.perf_counter() - start
-        _, test_acc = evaluate(weights, test_x, test_y)
+        test_accs = []
+        for x, y in batches(test_x, test_y, jnp.arange(n_test), n_test_batches):
+            (_, (first, last_rec)), _ = value_and_grad(weights, x, y)
+            test_accs.append(accuracy(first, y))
         row = {
             "epoch": epoch + 1,
             "loss": float(np.mean(np.asarray(losses))),
             "train_accuracy": float(np.mean(np.asarray(accs))),
-            "test_accuracy": float(test_acc),
+            "test_accuracy": float(np.mean(np.asarray(test_accs))),
             "seconds": seconds,
         }
         history.append(row)
@@ -192,4 +213,5 @@ def train_yinyang(
         test_spikes=test_x,
         test_labels=test_y,
         apply_fn=apply_fn,
+        last_recording=last_rec,
     )
