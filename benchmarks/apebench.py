@@ -62,14 +62,17 @@ SOLVER_CASES = [
 ]
 
 
-def _median_time(fn, repeats):
-    jax.block_until_ready(fn())
-    times = []
+def _interleaved_medians(fns, arg, repeats):
+    """Median seconds of each function, the runs interleaved (fairer under load)."""
+    for f in fns.values():
+        jax.block_until_ready(f(arg))
+    times = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, f in fns.items():
+            start = time.perf_counter()
+            jax.block_until_ready(f(arg))
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _rollout_fn(stepper, steps):
@@ -95,12 +98,11 @@ def bench_solvers(quick, repeats):
             key=np.array([0, 7], np.uint32),
         )
         row = {"case": label, "sample_steps": samples * steps}
-        f = _rollout_fn(ours.get_ref_stepper(), steps)
-        row["ours_s"] = _median_time(lambda f=f, ics=ics: f(ics), repeats)
+        fns = {"ours_s": _rollout_fn(ours.get_ref_stepper(), steps)}
         if HAVE_ORIGINAL:
             theirs = apebench.scenarios.scenario_dict[key](**kwargs)
-            g = _rollout_fn(theirs.get_ref_stepper(), steps)
-            row["apebench_s"] = _median_time(lambda g=g, ics=ics: g(ics), repeats)
+            fns["apebench_s"] = _rollout_fn(theirs.get_ref_stepper(), steps)
+        row.update(_interleaved_medians(fns, ics, repeats))
         rows.append(row)
     return rows
 
@@ -162,7 +164,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small budget smoke run")
     parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
-    repeats = 2 if args.quick else 5
+    repeats = 2 if args.quick else 7
     print(
         f"apebench-lite {ab.__version__}, jax {jax.__version__} on "
         f"{jax.devices()[0].platform}; APEBench "

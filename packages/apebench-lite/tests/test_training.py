@@ -238,3 +238,25 @@ def test_callbacks_only_add_columns_when_they_run():
     assert "weight_norm" in df["aux_000002"].iloc[0]
     with pytest.raises(ab.ConfigError, match="unknown callback"):
         ab.scenario_dict["diff_adv"](callbacks="bogus;2").get_callback_fn()
+
+
+def test_seeds_train_sharded_over_devices():
+    if len(jax.devices()) < 2:
+        pytest.skip(
+            "needs several (e.g. XLA_FLAGS=--xla_force_host_platform_device_count=8)"
+        )
+    s = ab.scenario_dict["diff_adv"](
+        **{**SMALL, "optim_config": "adam;3;constant;1e-2"}
+    )
+    trainer = s.get_trainer(train_config="one")
+    models = ab._base_scenario.stack_models(
+        [s.get_network("Pure;3", np.array([0, i], np.uint32)) for i in range(2)]
+    )
+    keys = jnp.asarray([[0, 1], [0, 2]], jnp.uint32)
+    plain, loss, _ = trainer(models, keys, 1)
+    sharding = ab._trainer.seed_sharding(2)
+    sharded, sharded_loss, _ = trainer(models, keys, 1, sharding=sharding)
+    assert len(sharded.conv.weight.sharding.device_set) == 2
+    np.testing.assert_allclose(sharded.conv.weight, plain.conv.weight, rtol=1e-5)
+    np.testing.assert_allclose(sharded_loss, loss, rtol=1e-5)
+    assert ab._trainer.seed_sharding(3, jax.devices()[:2]) is None

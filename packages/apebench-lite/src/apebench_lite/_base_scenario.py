@@ -40,7 +40,14 @@ from ._networks import (
     UNet,
 )
 from ._rng import split_key
-from ._trainer import Trainer, get_optimizer, make_loss, parse_train_config, substack
+from ._trainer import (
+    Trainer,
+    get_optimizer,
+    make_loss,
+    parse_train_config,
+    seed_sharding,
+    substack,
+)
 
 arch_extensions: dict[str, Callable[..., eqx.Module]] = {}
 """Custom architectures: `arch_extensions["name"] = fn(config, num_spatial_dims,
@@ -536,8 +543,12 @@ class BaseScenario(eqx.Module):
         start_seed: int = 0,
         num_seeds: int = 1,
         remove_singleton_axis: bool = False,
+        shard_seeds: bool = False,
     ):
         """Train `num_seeds` networks in one vmapped run and test them.
+
+        With `shard_seeds=True` (not in APEBench) the seed axis is split over the
+        available devices with `jax.sharding` (as many as divide `num_seeds`).
 
         **Returns:**
 
@@ -562,8 +573,12 @@ class BaseScenario(eqx.Module):
             ]
         )
         shuffle_keys = jnp.asarray(np.stack(shuffle_keys))
+        sharding = seed_sharding(num_seeds) if shard_seeds else None
         trained, loss_history, aux_history = trainer(
-            steppers, shuffle_keys, record_loss_every=self.record_loss_every
+            steppers,
+            shuffle_keys,
+            record_loss_every=self.record_loss_every,
+            sharding=sharding,
         )
         metrics, samples = _tests_seeds(
             trained,
@@ -593,6 +608,7 @@ class BaseScenario(eqx.Module):
         start_seed: int = 0,
         num_seeds: int = 1,
         remove_singleton_axis: bool = True,
+        shard_seeds: bool = False,
     ) -> tuple[pd.DataFrame, eqx.Module]:
         """Train, test and tabulate: one DataFrame row per seed, and the model(s).
 
@@ -608,6 +624,7 @@ class BaseScenario(eqx.Module):
             start_seed=start_seed,
             num_seeds=num_seeds,
             remove_singleton_axis=False,
+            shard_seeds=shard_seeds,
         )
         columns: dict[str, Any] = {
             "scenario": self.get_scenario_name(),

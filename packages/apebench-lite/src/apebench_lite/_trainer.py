@@ -125,6 +125,24 @@ def permutations(key, n: int, num_epochs: int):
     return perms
 
 
+def seed_sharding(num_seeds: int, devices=None):
+    """A `NamedSharding` splitting a leading seed axis over as many devices as divide
+    `num_seeds` (`None` when only one device would be used)."""
+    devices = list(jax.devices() if devices is None else devices)
+    count = max(d for d in range(1, len(devices) + 1) if num_seeds % d == 0)
+    if count == 1:
+        return None
+    mesh = jax.sharding.Mesh(np.array(devices[:count]), ("seed",))
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seed"))
+
+
+def shard_leading_axis(tree, sharding):
+    """Place every array leaf of `tree` with `sharding` (leading axis split)."""
+    return jax.tree.map(
+        lambda x: jax.device_put(x, sharding) if eqx.is_array(x) else x, tree
+    )
+
+
 def _host_rng(key) -> np.random.Generator:
     return np.random.default_rng(np.asarray(key, dtype=np.uint32).ravel())
 
@@ -193,8 +211,13 @@ class Trainer:
             eqx.filter_vmap(lambda m: self.optimizer.init(eqx.filter(m, trainable(m))))
         )(models)
 
-    def __call__(self, models, shuffle_keys, record_loss_every: int = 100):
+    def __call__(
+        self, models, shuffle_keys, record_loss_every: int = 100, *, sharding=None
+    ):
         """Train a stack of models (leading seed axis) with one shuffle key per seed.
+
+        With a `jax.sharding.Sharding` of the seed axis (see `seed_sharding`), the
+        seeds train on several devices at once (the data stay replicated).
 
         **Returns:**
 
@@ -216,6 +239,9 @@ class Trainer:
                     ]
                 )
             )
+        if sharding is not None:
+            models = shard_leading_axis(models, sharding)
+            perms = jax.device_put(perms, sharding)
         opt_states = self.init_state(models)
         losses, aux = [], []
         for i in tqdm(
