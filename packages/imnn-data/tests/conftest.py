@@ -11,8 +11,9 @@ class Flat(eqx.Module):
     mlp: eqx.nn.MLP
 
     def __init__(self, in_size, key, width=8, n_summaries=2):
-        self.mlp = eqx.nn.MLP(in_size, n_summaries, width, 1,
-                              activation=jax.nn.tanh, key=key)
+        self.mlp = eqx.nn.MLP(
+            in_size, n_summaries, width, 1, activation=jax.nn.tanh, key=key
+        )
 
     def __call__(self, d):
         return self.mlp(d.reshape(-1))
@@ -53,8 +54,15 @@ def problem():
     """n_s=40, n_d=20 rank-2 simulations with exact derivatives (+ validation)."""
     fid, der = make_data(jax.random.key(0), 40, 20)
     vfid, vder = make_data(jax.random.key(1), 40, 20)
-    return {"fid": fid, "der": der, "vfid": vfid, "vder": vder,
-            "model": Flat(12, jax.random.key(2)), "n_s": 40, "n_d": 20}
+    return {
+        "fid": fid,
+        "der": der,
+        "vfid": vfid,
+        "vder": vder,
+        "model": Flat(12, jax.random.key(2)),
+        "n_s": 40,
+        "n_d": 20,
+    }
 
 
 def reference_loss(model, w, fid, der, λ, α):
@@ -88,7 +96,12 @@ def h():
     import types
 
     return types.SimpleNamespace(
-        Flat=Flat, SHAPE=SHAPE, simulator=simulator, θ_FID=θ_FID,
-        make_data=make_data, make_numerical=make_numerical,
-        reference_loss=reference_loss, rel_err=rel_err,
+        Flat=Flat,
+        SHAPE=SHAPE,
+        simulator=simulator,
+        θ_FID=θ_FID,
+        make_data=make_data,
+        make_numerical=make_numerical,
+        reference_loss=reference_loss,
+        rel_err=rel_err,
     )

@@ -6,6 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from jax.sharding import Mesh
+
 from imnn_data import (
     AggregatedGradientIMNN,
     AggregatedNumericalGradientIMNN,
@@ -20,7 +22,6 @@ from imnn_data import (
 )
 from imnn_data._aggregated import host_layout
 from imnn_data._maths import loss_and_statistics
-from jax.sharding import Mesh
 
 λ, α = 10.0, 0.9531017980432489
 SHAPE = (3, 4)
@@ -28,14 +29,23 @@ SHAPE = (3, 4)
 
 
 def common(p):
-    return (p["n_s"], p["n_d"], 2, 2, SHAPE, θ_FID, p["model"], optax.adam(1e-3),
-            jax.random.key(0))
+    return (
+        p["n_s"],
+        p["n_d"],
+        2,
+        2,
+        SHAPE,
+        θ_FID,
+        p["model"],
+        optax.adam(1e-3),
+        jax.random.key(0),
+    )
 
 
 def loss_grad_from_summaries(imnn, w, key=None):
     """Loss, F and weight gradient through the class's public two-pass API."""
     x, dx = imnn.get_summaries(w, key=key)
-    (loss, stats), ct = _summary_grad(x, dx)
+    (loss, _), ct = _summary_grad(x, dx)
     return loss, x, dx, imnn.get_gradient(ct, w, key=key)
 
 
@@ -48,9 +58,9 @@ def _summary_grad(x, dx):
 
 def full_grad(imnn, w, key=None):
     """jax.grad of an in-memory class's loss on the whole set (jitted)."""
-    return jax.jit(jax.value_and_grad(
-        lambda w: imnn._value(w, imnn._data(False), key, λ, α)[0]
-    ))(w)
+    return jax.jit(
+        jax.value_and_grad(lambda w: imnn._value(w, imnn._data(False), key, λ, α)[0])
+    )(w)
 
 
 def tf_main_remaining(fid, der, n_d, n_devices, n_per_device):
@@ -59,21 +69,27 @@ def tf_main_remaining(fid, der, n_d, n_devices, n_per_device):
 
     main = [
         tf.data.Dataset.from_tensor_slices((f, d)).repeat().as_numpy_iterator()
-        for f, d in zip(host_layout(fid[:n_d], 1, len(fid[:n_d]) // n_devices)
-                        .reshape((n_devices, -1, n_per_device, *SHAPE)),
-                        host_layout(der, 1, len(der) // n_devices)
-                        .reshape((n_devices, -1, n_per_device, *SHAPE, 2)),
-                        strict=True)
+        for f, d in zip(
+            host_layout(fid[:n_d], 1, len(fid[:n_d]) // n_devices).reshape(
+                (n_devices, -1, n_per_device, *SHAPE)
+            ),
+            host_layout(der, 1, len(der) // n_devices).reshape(
+                (n_devices, -1, n_per_device, *SHAPE, 2)
+            ),
+            strict=True,
+        )
     ]
     rest = fid[n_d:].reshape((n_devices, -1, n_per_device, *SHAPE))
-    remaining = [tf.data.Dataset.from_tensor_slices(r).repeat().as_numpy_iterator()
-                 for r in rest]
+    remaining = [
+        tf.data.Dataset.from_tensor_slices(r).repeat().as_numpy_iterator() for r in rest
+    ]
     return main, remaining
 
 
 @pytest.fixture(scope="module")
 def exact(problem, h):
     imnn = GradientIMNN(*common(problem), problem["fid"], problem["der"])
+    imnn.set_F_statistics()
     w = imnn.w
     (loss, F), grad = jax.jit(
         jax.value_and_grad(h.reference_loss, argnums=1, has_aux=True),
@@ -96,10 +112,14 @@ def test_aggregated_gradient_is_exact(exact, problem, h, n_devices, n_per_device
     # n_s > n_d with several devices: the original's gradient is ~48% wrong
     devices = jax.devices()[:n_devices]
     imnn = AggregatedGradientIMNN(
-        *common(problem), problem["fid"], problem["der"], devices[0], devices,
+        *common(problem),
+        problem["fid"],
+        problem["der"],
+        devices[0],
+        devices,
         n_per_device,
     )
-    loss, x, dx, grad = loss_grad_from_summaries(imnn, exact["w"])
+    loss, _, _, grad = loss_grad_from_summaries(imnn, exact["w"])
     assert float(loss) == pytest.approx(float(exact["loss"]), rel=1e-5)
     assert h.rel_err(grad, exact["grad"]) < 1e-4
     imnn.set_F_statistics()
@@ -111,17 +131,25 @@ def test_dataset_classes_and_sharded_path_agree(exact, problem, h, tmp_path):
     devices = jax.devices()
     results = {}
     main, remaining = tf_main_remaining(fid, der, n_d, 2, 5)
-    imnn = DatasetGradientIMNN(*common(problem), main, remaining, devices[0],
-                               devices[:2], 5)
+    imnn = DatasetGradientIMNN(
+        *common(problem), main, remaining, devices[0], devices[:2], 5
+    )
     results["tf.data"] = imnn
     writer = TFRecords(record_size=0.001)
-    writer.write_record(len(fid), lambda s: fid[s], directory=tmp_path,
-                        filename="fiducial")
-    writer.write_record(len(der), lambda s: der[s], directory=tmp_path,
-                        filename="derivative")
+    writer.write_record(
+        len(fid), lambda s: fid[s], directory=tmp_path, filename="fiducial"
+    )
+    writer.write_record(
+        len(der), lambda s: der[s], directory=tmp_path, filename="derivative"
+    )
     main, remaining = gradient_datasets(
-        tmp_path / "fiducial_*.tfrecords", tmp_path / "derivative_*.tfrecords",
-        problem["n_s"], n_d, 2, 2, 5,
+        tmp_path / "fiducial_*.tfrecords",
+        tmp_path / "derivative_*.tfrecords",
+        problem["n_s"],
+        n_d,
+        2,
+        2,
+        5,
     )
     results["tfrecords"] = DatasetGradientIMNN(
         *common(problem), main, remaining, devices[0], devices[:2], 5
@@ -132,14 +160,16 @@ def test_dataset_classes_and_sharded_path_agree(exact, problem, h, tmp_path):
         if name == "sharded":
             loss, grad = full_grad(imnn, exact["w"])
         else:
-            loss, x, dx, grad = loss_grad_from_summaries(imnn, exact["w"])
+            loss, _, _, grad = loss_grad_from_summaries(imnn, exact["w"])
         assert float(loss) == pytest.approx(float(exact["loss"]), rel=1e-5), name
         assert h.rel_err(grad, exact["grad"]) < 1e-4, name
         imnn.set_F_statistics()
-        np.testing.assert_allclose(imnn.F, exact["F"], rtol=1e-4, atol=1e-6,
-                                   err_msg=name)
-        np.testing.assert_allclose(imnn.C, exact["imnn"].C, rtol=1e-4, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            imnn.F, exact["F"], rtol=1e-4, atol=1e-6, err_msg=name
+        )
+        np.testing.assert_allclose(
+            imnn.C, exact["imnn"].C, rtol=1e-4, atol=1e-6, err_msg=name
+        )
 
 
 def test_numerical_classes_agree_and_approach_exact(exact, problem, h):
@@ -162,11 +192,21 @@ def test_numerical_classes_agree_and_approach_exact(exact, problem, h):
     }
     import tensorflow as tf
 
-    its = {k: [tf.data.Dataset.from_tensor_slices(b).repeat().as_numpy_iterator()
-               for b in v] for k, v in layout.items()}
+    its = {
+        k: [
+            tf.data.Dataset.from_tensor_slices(b).repeat().as_numpy_iterator()
+            for b in v
+        ]
+        for k, v in layout.items()
+    }
     ds = DatasetNumericalGradientIMNN(
-        *common(problem), its["fiducial"], its["derivative"], δθ, devices[0],
-        devices[:2], 10,
+        *common(problem),
+        its["fiducial"],
+        its["derivative"],
+        δθ,
+        devices[0],
+        devices[:2],
+        10,
     )
     for imnn in (agg, ds):
         loss, _, _, grad = loss_grad_from_summaries(imnn, w)
@@ -179,8 +219,9 @@ def test_numerical_classes_agree_and_approach_exact(exact, problem, h):
 def test_simulator_classes_agree(problem, h):
     devices = jax.devices()
     sim = SimulatorIMNN(*common(problem), h.simulator)
-    agg = AggregatedSimulatorIMNN(*common(problem), h.simulator, devices[0],
-                                  devices[:2], 5)
+    agg = AggregatedSimulatorIMNN(
+        *common(problem), h.simulator, devices[0], devices[:2], 5
+    )
     key = jax.random.key(7)
     w = sim.w
     ref = full_grad(sim, w, key)

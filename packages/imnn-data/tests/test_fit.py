@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+
 from imnn_data import AggregatedGradientIMNN, GradientIMNN, IMNNState
 
 SHAPE = (3, 4)
@@ -12,15 +13,27 @@ SHAPE = (3, 4)
 
 
 def build(problem, cls=GradientIMNN, validate=False, optimiser=None, key=0, **kw):
-    args = (problem["n_s"], problem["n_d"], 2, 2, SHAPE, θ, problem["model"],
-            optimiser or optax.adam(1e-2), jax.random.key(key), problem["fid"],
-            problem["der"])
+    args = (
+        problem["n_s"],
+        problem["n_d"],
+        2,
+        2,
+        SHAPE,
+        θ,
+        problem["model"],
+        optimiser or optax.adam(1e-2),
+        jax.random.key(key),
+        problem["fid"],
+        problem["der"],
+    )
     if cls is AggregatedGradientIMNN:
         dev = jax.devices()
         args = (*args, dev[0], dev[:2], 5)
     if validate:
-        kw |= {"validation_fiducial": problem["vfid"],
-               "validation_derivative": problem["vder"]}
+        kw |= {
+            "validation_fiducial": problem["vfid"],
+            "validation_derivative": problem["vder"],
+        }
     return cls(*args, **kw)
 
 
@@ -60,8 +73,9 @@ def test_refit_appends_history_without_recompiling(fitted):
     fits = [k for k in fitted._fit_cache if isinstance(k, tuple) and k[0] == "fit"]
     fitted.fit(5.0, 0.05, patience=10, min_iterations=0, max_iterations=4)
     assert len(fitted.history["detF"]) == n + 4
-    fits_after = [k for k in fitted._fit_cache
-                  if isinstance(k, tuple) and k[0] == "fit"]
+    fits_after = [
+        k for k in fitted._fit_cache if isinstance(k, tuple) and k[0] == "fit"
+    ]
     assert fits_after == fits  # same loop: λ, ϵ, patience... are data
     assert fitted._fit_cache[fits[0]]._cache_size() == 1
 
@@ -71,15 +85,19 @@ def test_save_load_round_trip(fitted, problem, tmp_path):
     other = build(problem, key=5)
     other.load(tmp_path / "imnn.npz")
     for name in ("state", "best_w", "final_w", "w", "initial_w"):
-        for a, b in zip(jax.tree.leaves(getattr(fitted, name)),
-                        jax.tree.leaves(getattr(other, name)), strict=True):
+        for a, b in zip(
+            jax.tree.leaves(getattr(fitted, name)),
+            jax.tree.leaves(getattr(other, name)),
+            strict=True,
+        ):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     for name in ("F", "invF", "C", "invC", "μ", "dμ_dθ"):
         np.testing.assert_array_equal(getattr(fitted, name), getattr(other, name))
     for key, value in fitted.history.items():
         np.testing.assert_array_equal(value, other.history[key])
-    np.testing.assert_array_equal(other.get_estimate(problem["fid"][:3]),
-                                  fitted.get_estimate(problem["fid"][:3]))
+    np.testing.assert_array_equal(
+        other.get_estimate(problem["fid"][:3]), fitted.get_estimate(problem["fid"][:3])
+    )
     assert isinstance(other.state, IMNNState)
 
 
@@ -109,13 +127,20 @@ def test_aggregated_fit_follows_in_memory_fit(problem):
         imnn.fit(10.0, 0.1, patience=10, min_iterations=10, max_iterations=4)
         runs.append(imnn)
     for key in ("detF", "val_detF", "Λ2", "r"):
-        np.testing.assert_allclose(runs[1].history[key], runs[0].history[key],
-                                   rtol=2e-4, atol=1e-6, err_msg=key)
+        np.testing.assert_allclose(
+            runs[1].history[key],
+            runs[0].history[key],
+            rtol=2e-4,
+            atol=1e-6,
+            err_msg=key,
+        )
     assert runs[1].history["max_detF"] == pytest.approx(
-        runs[0].history["max_detF"], rel=2e-4)
+        runs[0].history["max_detF"], rel=2e-4
+    )
     # with validation best_w is the post-update weights where val det F was best
     assert float(jnp.linalg.det(runs[0].F)) == pytest.approx(
-        runs[0].history["max_detF"], rel=1e-4)
+        runs[0].history["max_detF"], rel=1e-4
+    )
 
 
 def _nan_after(step):
@@ -132,8 +157,9 @@ def _nan_after(step):
 def test_nan_stops_fit_and_keeps_best_weights(problem):
     imnn = build(problem, optimiser=_nan_after(3))
     with pytest.warns(RuntimeWarning, match="NaN"):
-        imnn.fit(10.0, 0.1, patience=50, min_iterations=50, max_iterations=50,
-                 print_rate=1)
+        imnn.fit(
+            10.0, 0.1, patience=50, min_iterations=50, max_iterations=50, print_rate=1
+        )
     assert len(imnn.history["detF"]) == 4
     assert all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves(imnn.w))
     assert np.isfinite(np.asarray(imnn.F)).all()
@@ -143,10 +169,19 @@ def test_float64(problem, h):
     with jax.enable_x64(True):
         model = h.Flat(12, jax.random.key(2))
         imnn = GradientIMNN(
-            problem["n_s"], problem["n_d"], 2, 2, SHAPE, jnp.array([0.0, 1.0]),
-            model, optax.adam(1e-3), jax.random.key(0),
-            problem["fid"].astype(np.float64), problem["der"].astype(np.float64),
-            problem["vfid"].astype(np.float64), problem["vder"].astype(np.float64),
+            problem["n_s"],
+            problem["n_d"],
+            2,
+            2,
+            SHAPE,
+            jnp.array([0.0, 1.0]),
+            model,
+            optax.adam(1e-3),
+            jax.random.key(0),
+            problem["fid"].astype(np.float64),
+            problem["der"].astype(np.float64),
+            problem["vfid"].astype(np.float64),
+            problem["vder"].astype(np.float64),
         )
         imnn.fit(10.0, 0.1, patience=5, min_iterations=5, max_iterations=3)
         assert imnn.F.dtype == jnp.float64

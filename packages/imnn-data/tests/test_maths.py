@@ -3,6 +3,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 import pytest
+
 from imnn_data import get_alpha
 from imnn_data._maths import (
     f_statistics,

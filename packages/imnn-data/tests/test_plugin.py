@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import optax
 import pytest
+
 import rollax
 from imnn_data import GradientIMNN, IMNNSummariser
 from rollax.testing import SummariserTests
@@ -30,8 +31,17 @@ def test_quick_demo_writes_outputs(tmp_path):
 @pytest.fixture(scope="module")
 def fitted_summariser(problem):
     imnn = GradientIMNN(
-        40, 20, 2, 2, (3, 4), jnp.array([0.0, 1.0]), problem["model"],
-        optax.adam(1e-3), jax.random.key(0), problem["fid"], problem["der"],
+        40,
+        20,
+        2,
+        2,
+        (3, 4),
+        jnp.array([0.0, 1.0]),
+        problem["model"],
+        optax.adam(1e-3),
+        jax.random.key(0),
+        problem["fid"],
+        problem["der"],
     )
     imnn.set_F_statistics()
     return imnn.summariser()

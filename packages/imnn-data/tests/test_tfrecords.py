@@ -4,6 +4,7 @@ import functools
 
 import numpy as np
 import pytest
+
 from imnn_data import (
     DatasetNumericalGradientIMNN,
     TFRecords,
@@ -14,8 +15,9 @@ tf = pytest.importorskip("tensorflow")
 
 
 def _read(files, parser):
-    return np.stack(list(tf.data.TFRecordDataset(files).map(parser)
-                         .as_numpy_iterator()))
+    return np.stack(
+        list(tf.data.TFRecordDataset(files).map(parser).as_numpy_iterator())
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +44,17 @@ def test_fiducial_round_trip_names_and_rollover(arrays, tmp_path):
     np.testing.assert_array_equal(back, fid)  # bit-exact
     assert TFRecords.check_files(files) == 30
     # `start` and the validation prefix
-    files = writer.write_record(30, lambda s: fid[s], directory=tmp_path,
-                                validation=True, start=10)
+    files = writer.write_record(
+        30, lambda s: fid[s], directory=tmp_path, validation=True, start=10
+    )
     assert files[0].endswith("validation_fiducial_00000.tfrecords")
     np.testing.assert_array_equal(_read(files, reader.parser), fid[10:])
-    seeds = [tf.train.Example.FromString(r.numpy()).features.feature["seed"]
-             .int64_list.value[0] for r in tf.data.TFRecordDataset(files)]
+    seeds = [
+        tf.train.Example.FromString(r.numpy())
+        .features.feature["seed"]
+        .int64_list.value[0]
+        for r in tf.data.TFRecordDataset(files)
+    ]
     assert seeds == list(range(10, 30))
     assert TFRecords.TFRecords is TFRecords  # the seed's spelling
 
@@ -57,8 +64,9 @@ def test_exact_derivative_parser_with_a_fresh_writer(arrays, tmp_path):
     # first thing a writer instance writes
     der = arrays["der"]
     writer = TFRecords()
-    files = writer.write_record(30, lambda s: der[s], directory=tmp_path,
-                                filename="derivative")
+    files = writer.write_record(
+        30, lambda s: der[s], directory=tmp_path, filename="derivative"
+    )
     back = _read(files, functools.partial(writer.derivative_parser, n_params=2))
     np.testing.assert_array_equal(back, der)
 
@@ -67,20 +75,27 @@ def test_numerical_derivative_round_trip(arrays, tmp_path):
     # the original's numerical_derivative_parser cannot read what its writer writes
     num = arrays["num"]
     writer = TFRecords(record_size=0.001)
-    files = writer.write_record(6, lambda s, d, p: num[s, d, p], fiducial=False,
-                                n_params=2, directory=tmp_path)
+    files = writer.write_record(
+        6, lambda s, d, p: num[s, d, p], fiducial=False, n_params=2, directory=tmp_path
+    )
     assert files[0].endswith("derivative_00000.tfrecords")
     reader = TFRecords(input_shape=(3, 4))
-    grouped = np.stack(list(
-        tf.data.TFRecordDataset(files).batch(4)
-        .map(functools.partial(reader.numerical_derivative_parser, n_params=2))
-        .as_numpy_iterator()))
+    grouped = np.stack(
+        list(
+            tf.data.TFRecordDataset(files)
+            .batch(4)
+            .map(functools.partial(reader.numerical_derivative_parser, n_params=2))
+            .as_numpy_iterator()
+        )
+    )
     np.testing.assert_array_equal(grouped, num)
-    flat = _read(files, functools.partial(reader.numerical_derivative_parser,
-                                          n_params=2))
+    flat = _read(
+        files, functools.partial(reader.numerical_derivative_parser, n_params=2)
+    )
     np.testing.assert_array_equal(flat, num.reshape((-1, 3, 4)))
-    first = tf.train.Example.FromString(next(iter(tf.data.TFRecordDataset(files)))
-                                        .numpy()).features.feature
+    first = tf.train.Example.FromString(
+        next(iter(tf.data.TFRecordDataset(files))).numpy()
+    ).features.feature
     assert {"data", "seed", "derivative", "parameter"} <= set(first)
 
 
@@ -91,27 +106,39 @@ def test_reads_files_without_shape_feature(arrays, tmp_path):
     with tf.io.TFRecordWriter(path) as w:
         for seed, sim in enumerate(fid):
             feature = {
-                "data": tf.train.Feature(bytes_list=tf.train.BytesList(
-                    value=[sim.astype(np.float32).tobytes()])),
+                "data": tf.train.Feature(
+                    bytes_list=tf.train.BytesList(
+                        value=[sim.astype(np.float32).tobytes()]
+                    )
+                ),
                 "seed": tf.train.Feature(int64_list=tf.train.Int64List(value=[seed])),
             }
-            w.write(tf.train.Example(features=tf.train.Features(feature=feature))
-                    .SerializeToString())
-    np.testing.assert_array_equal(_read([path], TFRecords(input_shape=(3, 4)).parser),
-                                  fid)
+            w.write(
+                tf.train.Example(
+                    features=tf.train.Features(feature=feature)
+                ).SerializeToString()
+            )
+    np.testing.assert_array_equal(
+        _read([path], TFRecords(input_shape=(3, 4)).parser), fid
+    )
 
 
 def test_writer_errors_raise_instead_of_exiting(arrays, tmp_path):
     writer = TFRecords()
     with pytest.raises(ValueError, match="`get_simulation` must take 3 argument"):
-        writer.write_record(5, lambda s: arrays["fid"][s], fiducial=False,
-                            n_params=2, directory=tmp_path)
+        writer.write_record(
+            5,
+            lambda s: arrays["fid"][s],
+            fiducial=False,
+            n_params=2,
+            directory=tmp_path,
+        )
     with pytest.raises(ValueError, match="`n_params` is necessary"):
-        writer.write_record(5, lambda s, d, p: arrays["fid"][s], fiducial=False,
-                            directory=tmp_path)
+        writer.write_record(
+            5, lambda s, d, p: arrays["fid"][s], fiducial=False, directory=tmp_path
+        )
     with pytest.raises(ValueError, match="nothing to write"):
-        writer.write_record(5, lambda s: arrays["fid"][s], start=5,
-                            directory=tmp_path)
+        writer.write_record(5, lambda s: arrays["fid"][s], start=5, directory=tmp_path)
     with pytest.raises(ValueError, match="`record_size` must be positive"):
         TFRecords(record_size=0)
 
@@ -119,7 +146,8 @@ def test_writer_errors_raise_instead_of_exiting(arrays, tmp_path):
 def test_broken_files_are_named(arrays, tmp_path, problem):
     fid = arrays["fid"]
     files = TFRecords(record_size=0.001).write_record(
-        30, lambda s: fid[s], directory=tmp_path)
+        30, lambda s: fid[s], directory=tmp_path
+    )
     data = (tmp_path / files[1]).read_bytes()
     (tmp_path / files[1]).write_bytes(data[:-7])  # truncated
     with pytest.raises(ValueError, match=f"{files[1]} is truncated or corrupt"):
@@ -134,22 +162,55 @@ def test_broken_files_are_named(arrays, tmp_path, problem):
     import jax.numpy as jnp
     import optax
 
-    broken = [tf.data.TFRecordDataset(files).map(TFRecords().parser).batch(10)
-              .repeat().as_numpy_iterator()]
+    broken = [
+        tf.data.TFRecordDataset(files)
+        .map(TFRecords().parser)
+        .batch(10)
+        .repeat()
+        .as_numpy_iterator()
+    ]
     dev = jax.devices()
     imnn = DatasetNumericalGradientIMNN(
-        30, 5, 2, 2, (3, 4), jnp.array([0.0, 1.0]), problem["model"],
-        optax.adam(1e-3), jax.random.key(0), broken, broken,
-        jnp.array([0.1, 0.1]), dev[0], dev[:1], 10)
-    with pytest.raises(ValueError, match=r"(?s)reading `fiducial\[0\]` failed .*"
-                       "check_files"):
+        30,
+        5,
+        2,
+        2,
+        (3, 4),
+        jnp.array([0.0, 1.0]),
+        problem["model"],
+        optax.adam(1e-3),
+        jax.random.key(0),
+        broken,
+        broken,
+        jnp.array([0.1, 0.1]),
+        dev[0],
+        dev[:1],
+        10,
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"(?s)reading `fiducial\[0\]` failed .*"
+        "check_files",
+    ):
         imnn.get_summaries()
     # iterators built by the library name the broken file themselves
-    fiducial, derivative = numerical_gradient_datasets(
-        files, files, 30, 5, 2, 1, 10)
+    fiducial, derivative = numerical_gradient_datasets(files, files, 30, 5, 2, 1, 10)
     imnn = DatasetNumericalGradientIMNN(
-        30, 5, 2, 2, (3, 4), jnp.array([0.0, 1.0]), problem["model"],
-        optax.adam(1e-3), jax.random.key(0), fiducial, derivative,
-        jnp.array([0.1, 0.1]), dev[0], dev[:1], 10)
+        30,
+        5,
+        2,
+        2,
+        (3, 4),
+        jnp.array([0.0, 1.0]),
+        problem["model"],
+        optax.adam(1e-3),
+        jax.random.key(0),
+        fiducial,
+        derivative,
+        jnp.array([0.1, 0.1]),
+        dev[0],
+        dev[:1],
+        10,
+    )
     with pytest.raises(ValueError, match=f"{files[0]} is truncated or corrupt"):
         imnn.get_summaries()

@@ -1,7 +1,16 @@
 """imnn-data: information-maximising neural networks fed by tf.data and TFRecords."""
 
 from .__about__ import __version__ as __version__
+from ._datasets import (
+    gradient_datasets as gradient_datasets,
+    numerical_gradient_datasets as numerical_gradient_datasets,
+)
+from ._factory import IMNN as IMNN
 from ._gradient import GradientIMNN as GradientIMNN
+from ._gradient_family import (
+    AggregatedGradientIMNN as AggregatedGradientIMNN,
+    DatasetGradientIMNN as DatasetGradientIMNN,
+)
 from ._maths import (
     FStatistics as FStatistics,
     LossStatistics as LossStatistics,
@@ -9,20 +18,11 @@ from ._maths import (
 )
 from ._model import IMNNState as IMNNState
 from ._numerical import NumericalGradientIMNN as NumericalGradientIMNN
-from ._simulator import SimulatorIMNN as SimulatorIMNN
-from ._gradient_family import (
-    AggregatedGradientIMNN as AggregatedGradientIMNN,
-    DatasetGradientIMNN as DatasetGradientIMNN,
-)
 from ._numerical_family import (
     AggregatedNumericalGradientIMNN as AggregatedNumericalGradientIMNN,
     DatasetNumericalGradientIMNN as DatasetNumericalGradientIMNN,
 )
+from ._simulator import SimulatorIMNN as SimulatorIMNN
 from ._simulator_family import AggregatedSimulatorIMNN as AggregatedSimulatorIMNN
-from ._tfrecords import TFRecords as TFRecords
-from ._factory import IMNN as IMNN
 from ._summariser import IMNNSummariser as IMNNSummariser
-from ._datasets import (
-    gradient_datasets as gradient_datasets,
-    numerical_gradient_datasets as numerical_gradient_datasets,
-)
+from ._tfrecords import TFRecords as TFRecords

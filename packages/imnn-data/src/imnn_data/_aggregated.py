@@ -11,7 +11,7 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ._checks import check_device, check_devices, check_int
-from ._imnn import HISTORY_KEYS, _all_finite, _IMNN, _ProgressBar, _split3
+from ._imnn import _IMNN, HISTORY_KEYS, _all_finite, _ProgressBar, _split3
 from ._maths import f_statistics, loss_and_statistics
 from ._model import IMNNState
 
@@ -103,9 +103,9 @@ class _AggregatedIMNN(_IMNN):
         return outs
 
     def _backward(self, w: Any, cts: dict[str, list[Any]], key: Any) -> Any:
-        acc = self._jit("zeros", lambda: jax.jit(
-            lambda w: jax.tree.map(jnp.zeros_like, w)
-        ))(w)
+        acc = self._jit(
+            "zeros", lambda: jax.jit(lambda w: jax.tree.map(jnp.zeros_like, w))
+        )(w)
         for kind, _ in self._streams():
             bwd = self._kernel("bwd", kind)
             for b, ct in zip(self._batches(kind, False, key), cts[kind], strict=True):
@@ -124,8 +124,11 @@ class _AggregatedIMNN(_IMNN):
     def _stats(self) -> Callable:
         return self._jit(
             "stats",
-            lambda: jax.jit(lambda outs, λ, α: jnp.stack(loss_and_statistics(
-                *self._assemble(outs), λ, α)[1])),
+            lambda: jax.jit(
+                lambda outs, λ, α: jnp.stack(
+                    loss_and_statistics(*self._assemble(outs), λ, α)[1]
+                )
+            ),
         )
 
     def _update(self) -> Callable:
@@ -252,4 +255,3 @@ class _AggregatedIMNN(_IMNN):
             (w, opt_state, best_w, jnp.asarray(max_detF), hist, i, pc, nan, rng), best
         )
         self.state = IMNNState(self.state.w, self.state.opt_state)
-

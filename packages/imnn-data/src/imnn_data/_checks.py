@@ -78,8 +78,9 @@ def check_array(value: Any, shape: tuple[int, ...], name: str, hint: str = "") -
 
 def check_device(value: Any, name: str) -> jax.Device:
     if value is None:
-        raise ValueError(f"`{name}` is None; expected a jax.Device such as "
-                         "jax.devices()[0]")
+        raise ValueError(
+            f"`{name}` is None; expected a jax.Device such as jax.devices()[0]"
+        )
     if not isinstance(value, jax.Device):
         raise TypeError(
             f"`{name}` must be a jax.Device (e.g. jax.devices('cpu')[0]), got "

@@ -32,9 +32,7 @@ def next_batch(iterator: Any, name: str, i: int, n_steps: int) -> Any:
         raise
 
 
-def check_batch(
-    value: Any, shape: tuple[int, ...], name: str, what: str
-) -> np.ndarray:
+def check_batch(value: Any, shape: tuple[int, ...], name: str, what: str) -> np.ndarray:
     """A numpy float batch of exactly `shape`."""
     array = np.asarray(value) if not isinstance(value, np.ndarray) else value
     if array.shape != shape:

@@ -41,9 +41,12 @@ class _RecordIterator:
             ) from e
 
 
-def _finish(ds: Any, n_per_device: int, cache: bool, files: list[str]) -> Any:
+def _finish(
+    ds: Any, n_per_device: int, cache: bool, files: list[str], parse: Any
+) -> Any:
+    """Batch the raw records, parse each batch at once, repeat, prefetch."""
     tf = _tf()
-    ds = ds.batch(n_per_device, drop_remainder=True)
+    ds = ds.batch(n_per_device, drop_remainder=True).map(parse)
     if cache:
         ds = ds.cache()
     return _RecordIterator(
@@ -90,26 +93,37 @@ def gradient_datasets(
     writer = writer or TFRecords()
     fid_files = _files(fiducial, "fiducial")
     der_files = _files(derivative, "derivative")
-    fid = tf.data.TFRecordDataset(fid_files).map(writer.parser)
-    der = tf.data.TFRecordDataset(der_files).map(
-        functools.partial(writer.derivative_parser, n_params=n_params)
-    )
+    fid = tf.data.TFRecordDataset(fid_files)
+    der = tf.data.TFRecordDataset(der_files)
+    parse_der = functools.partial(writer.derivative_parser, n_params=n_params)
+
+    def parse_pair(f, d):
+        return writer.parser(f), parse_der(d)
+
     per_main, per_rest = n_d // n_devices, (n_s - n_d) // n_devices
     main = [
         _finish(
-            tf.data.Dataset.zip((
-                fid.skip(j * per_main).take(per_main),
-                der.skip(j * per_main).take(per_main),
-            )),
+            tf.data.Dataset.zip(
+                (
+                    fid.skip(j * per_main).take(per_main),
+                    der.skip(j * per_main).take(per_main),
+                )
+            ),
             n_per_device,
             cache,
             fid_files + der_files,
+            parse_pair,
         )
         for j in range(n_devices)
     ]
     remaining = [
-        _finish(fid.skip(n_d + j * per_rest).take(per_rest), n_per_device, cache,
-                fid_files)
+        _finish(
+            fid.skip(n_d + j * per_rest).take(per_rest),
+            n_per_device,
+            cache,
+            fid_files,
+            writer.parser,
+        )
         for j in range(n_devices)
     ]
     return main, remaining
@@ -145,17 +159,27 @@ def numerical_gradient_datasets(
     writer = writer or TFRecords()
     fid_files = _files(fiducial, "fiducial")
     der_files = _files(derivative, "derivative")
-    fid = tf.data.TFRecordDataset(fid_files).map(writer.parser)
-    der = tf.data.TFRecordDataset(der_files).map(
-        functools.partial(writer.numerical_derivative_parser, n_params=n_params)
-    )
+    fid = tf.data.TFRecordDataset(fid_files)
+    der = tf.data.TFRecordDataset(der_files)
     per_fid, per_der = n_s // n_devices, n_der // n_devices
     fiducial_its = [
-        _finish(fid.skip(j * per_fid).take(per_fid), n_per_device, cache, fid_files)
+        _finish(
+            fid.skip(j * per_fid).take(per_fid),
+            n_per_device,
+            cache,
+            fid_files,
+            writer.parser,
+        )
         for j in range(n_devices)
     ]
     derivative_its = [
-        _finish(der.skip(j * per_der).take(per_der), n_per_device, cache, der_files)
+        _finish(
+            der.skip(j * per_der).take(per_der),
+            n_per_device,
+            cache,
+            der_files,
+            writer.parser,
+        )
         for j in range(n_devices)
     ]
     return fiducial_its, derivative_its

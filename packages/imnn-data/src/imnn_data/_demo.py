@@ -9,17 +9,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+
 import rollax
 
 from ._datasets import gradient_datasets
 from ._gaussian import (
     EXPECTED_DET_F,
     INPUT_SHAPE,
-    θ_FID,
     DeepSet,
     fresh_det_F,
     gaussian_data,
     gaussian_simulator,
+    θ_FID,
 )
 from ._gradient_family import DatasetGradientIMNN
 from ._tfrecords import TFRecords
@@ -51,31 +52,66 @@ def run(outdir: Path, *, quick: bool = False) -> str:
     val_fiducial, val_derivative = gaussian_data(jax.random.key(1), n_s, n_d)
     records = outdir / "records"
     writer = TFRecords(record_size=0.05)
-    for name, array in (("fiducial", fiducial), ("derivative", derivative),
-                        ("validation_fiducial", val_fiducial),
-                        ("validation_derivative", val_derivative)):
+    for name, array in (
+        ("fiducial", fiducial),
+        ("derivative", derivative),
+        ("validation_fiducial", val_fiducial),
+        ("validation_derivative", val_derivative),
+    ):
         host = np.asarray(array)
-        writer.write_record(len(host), lambda seed, a=host: a[seed],
-                            directory=records, filename=name)
+        writer.write_record(
+            len(host), lambda seed, a=host: a[seed], directory=records, filename=name
+        )
     main, remaining = gradient_datasets(
-        records / "fiducial_*.tfrecords", records / "derivative_*.tfrecords",
-        n_s, n_d, 2, 1, n_per_device, writer=writer,
+        records / "fiducial_*.tfrecords",
+        records / "derivative_*.tfrecords",
+        n_s,
+        n_d,
+        2,
+        1,
+        n_per_device,
+        writer=writer,
     )
     val_main, val_remaining = gradient_datasets(
         records / "validation_fiducial_*.tfrecords",
         records / "validation_derivative_*.tfrecords",
-        n_s, n_d, 2, 1, n_per_device, writer=writer,
+        n_s,
+        n_d,
+        2,
+        1,
+        n_per_device,
+        writer=writer,
     )
     device = jax.devices()[0]
     imnn = DatasetGradientIMNN(
-        n_s, n_d, 2, 2, INPUT_SHAPE, θ, DeepSet(jax.random.key(3)),
-        optax.adam(1e-2), jax.random.key(2), main, remaining, device, [device],
-        n_per_device, validation_main=val_main, validation_remaining=val_remaining,
+        n_s,
+        n_d,
+        2,
+        2,
+        INPUT_SHAPE,
+        θ,
+        DeepSet(jax.random.key(3)),
+        optax.adam(1e-2),
+        jax.random.key(2),
+        main,
+        remaining,
+        device,
+        [device],
+        n_per_device,
+        validation_main=val_main,
+        validation_remaining=val_remaining,
     )
-    imnn.fit(10.0, 0.1, patience=iterations, min_iterations=iterations,
-             max_iterations=iterations, best=False)
-    det_fresh = fresh_det_F(imnn.model, imnn.w, jax.random.key(4),
-                            n=2000 if quick else 20000)
+    imnn.fit(
+        10.0,
+        0.1,
+        patience=iterations,
+        min_iterations=iterations,
+        max_iterations=iterations,
+        best=False,
+    )
+    det_fresh = fresh_det_F(
+        imnn.model, imnn.w, jax.random.key(4), n=2000 if quick else 20000
+    )
     ax = imnn.plot(expected_detF=EXPECTED_DET_F)
     ax[0].figure.savefig(outdir / "history.png", dpi=80)
     plt.close(ax[0].figure)
@@ -83,23 +119,32 @@ def run(outdir: Path, *, quick: bool = False) -> str:
     truths = np.array([[0.0, 1.0], [0.5, 1.0], [-0.5, 1.5], [0.0, 0.6]])
     keys = jax.random.split(jax.random.key(5), 200)
     rows = []
+    simulate = jax.jit(jax.vmap(gaussian_simulator, in_axes=(0, None)))
     for truth in truths:
-        sims = jax.vmap(lambda k, t=jnp.asarray(truth): gaussian_simulator(k, t))(keys)
+        sims = simulate(keys, jnp.asarray(truth))
         est = np.asarray(imnn.get_estimate(sims))
-        rows.append({"mean_true": truth[0], "variance_true": truth[1],
-                     "mean_estimate": float(est[:, 0].mean()),
-                     "variance_estimate": float(est[:, 1].mean()),
-                     "mean_std": float(est[:, 0].std()),
-                     "variance_std": float(est[:, 1].std())})
+        rows.append(
+            {
+                "mean_true": truth[0],
+                "variance_true": truth[1],
+                "mean_estimate": float(est[:, 0].mean()),
+                "variance_estimate": float(est[:, 1].mean()),
+                "mean_std": float(est[:, 0].std()),
+                "variance_std": float(est[:, 1].std()),
+            }
+        )
     with open(outdir / "estimates.csv", "w") as f:
         f.write(",".join(rows[0]) + "\n")
         for row in rows:
             f.write(",".join(f"{v:.6g}" for v in row.values()) + "\n")
     results = {
-        "n_s": n_s, "n_d": n_d, "iterations": len(imnn.history["detF"]),
-        "F": np.asarray(imnn.F).tolist(), "detF_validation": float(np.linalg.det(
-            np.asarray(imnn.F))),
-        "detF_fresh_simulations": det_fresh, "expected_detF": EXPECTED_DET_F,
+        "n_s": n_s,
+        "n_d": n_d,
+        "iterations": len(imnn.history["detF"]),
+        "F": np.asarray(imnn.F).tolist(),
+        "detF_validation": float(np.linalg.det(np.asarray(imnn.F))),
+        "detF_fresh_simulations": det_fresh,
+        "expected_detF": EXPECTED_DET_F,
         "seconds": round(time.perf_counter() - start, 2),
         "record_files": len(list(records.glob("*.tfrecords"))),
     }

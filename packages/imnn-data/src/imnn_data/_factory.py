@@ -59,23 +59,47 @@ def IMNN(
 
     The IMNN instance.
     """
-    common = (n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model,
-              optimiser, key_or_state)
+    common = (
+        n_s,
+        n_d,
+        n_params,
+        n_summaries,
+        input_shape,
+        θ_fid,
+        model,
+        optimiser,
+        key_or_state,
+    )
     aggregation = (host, devices, n_per_device)
     aggregated = any(a is not None for a in aggregation)
     if aggregated and not all(a is not None for a in aggregation):
-        given = [n for n, a in zip(("host", "devices", "n_per_device"), aggregation,
-                                   strict=True) if a is not None]
-        missing = [n for n, a in zip(("host", "devices", "n_per_device"), aggregation,
-                                     strict=True) if a is None]
+        given = [
+            n
+            for n, a in zip(
+                ("host", "devices", "n_per_device"), aggregation, strict=True
+            )
+            if a is not None
+        ]
+        missing = [
+            n
+            for n, a in zip(
+                ("host", "devices", "n_per_device"), aggregation, strict=True
+            )
+            if a is None
+        ]
         raise ValueError(
             f"{', '.join(f'`{g}`' for g in given)} given but {', '.join(f'`{m}`' for m in missing)} "
             "missing: aggregation needs all three of `host`, `devices` and "
             "`n_per_device`"
         )
     sources = [
-        name for name, value in (("simulator", simulator), ("fiducial", fiducial),
-                                 ("main", main)) if value is not None
+        name
+        for name, value in (
+            ("simulator", simulator),
+            ("fiducial", fiducial),
+            ("main", main),
+        )
+        if value is not None
     ]
     if len(sources) != 1:
         raise ValueError(
@@ -111,8 +135,10 @@ def IMNN(
                 "`n_per_device`"
             )
         cls, args = DatasetGradientIMNN, (main, remaining, *aggregation)
-        kwargs = {"validation_main": validation_main,
-                  "validation_remaining": validation_remaining}
+        kwargs = {
+            "validation_main": validation_main,
+            "validation_remaining": validation_remaining,
+        }
     else:
         if derivative is None:
             raise ValueError("`fiducial` given without `derivative`; pass both")
@@ -127,8 +153,10 @@ def IMNN(
                     f"gradients, but is {shape}. If numerical gradients are "
                     "intended, perhaps `δθ` has not been provided."
                 )
-        kwargs = {"validation_fiducial": validation_fiducial,
-                  "validation_derivative": validation_derivative}
+        kwargs = {
+            "validation_fiducial": validation_fiducial,
+            "validation_derivative": validation_derivative,
+        }
         if datasets:
             if not numerical:
                 raise ValueError(

@@ -28,9 +28,7 @@ def gaussian_data(
     θ = jnp.asarray(θ_FID)
     keys = jax.random.split(key, n_s)
     fiducial = jax.vmap(lambda k: gaussian_simulator(k, θ))(keys)
-    derivative = jax.vmap(lambda k: jax.jacfwd(gaussian_simulator, 1)(k, θ))(
-        keys[:n_d]
-    )
+    derivative = jax.vmap(lambda k: jax.jacfwd(gaussian_simulator, 1)(k, θ))(keys[:n_d])
     return fiducial, derivative
 
 
@@ -61,8 +59,9 @@ class DeepSet(eqx.Module):
     g: eqx.nn.MLP
 
     def __init__(self, key: PRNGKeyArray, n_summaries: int = 2, width: int = 64):
-        self.g = eqx.nn.MLP(1, n_summaries, width, 2, activation=jax.nn.softplus,
-                            key=key)
+        self.g = eqx.nn.MLP(
+            1, n_summaries, width, 2, activation=jax.nn.softplus, key=key
+        )
 
     def __call__(self, d: Float[Array, " n"]) -> Float[Array, " n_summaries"]:
         return jnp.sum(jax.vmap(self.g)(d[:, None]), axis=0)

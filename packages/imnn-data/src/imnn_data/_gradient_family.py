@@ -28,7 +28,9 @@ class _GradientFamily(_AggregatedIMNN):
         )
         self.batch_shape = (self.n_devices, self.n_iterations, self.n_per_device)
         self.remaining_batch_shape = (
-            self.n_devices, self.n_remaining_iterations, self.n_per_device,
+            self.n_devices,
+            self.n_remaining_iterations,
+            self.n_per_device,
         )
 
     def _streams(self):
@@ -37,9 +39,7 @@ class _GradientFamily(_AggregatedIMNN):
     def _batch_outputs(self, kind, w, batch):
         if kind == "main":
             fid, der = batch
-            return jax.vmap(lambda d, t: value_and_chain(self.model, w, d, t))(
-                fid, der
-            )
+            return jax.vmap(lambda d, t: value_and_chain(self.model, w, d, t))(fid, der)
         return batch_apply(self.model, w, batch)
 
     def _assemble(self, outs):
@@ -95,7 +95,14 @@ class AggregatedGradientIMNN(_GradientFamily):
         cache: bool = False,
     ):
         super().__init__(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            n_s,
+            n_d,
+            n_params,
+            n_summaries,
+            input_shape,
+            θ_fid,
+            model,
+            optimiser,
             key_or_state,
         )
         self._set_devices(host, devices, n_per_device)
@@ -112,7 +119,8 @@ class AggregatedGradientIMNN(_GradientFamily):
         check_array(fiducial, fid_shape, "fiducial")
         check_array(derivative, der_shape, "derivative", hint)
         self.validate = check_validation_pair(
-            validation_fiducial, validation_derivative,
+            validation_fiducial,
+            validation_derivative,
             ("validation_fiducial", "validation_derivative"),
         )
         self._host = {False: self._layout(fiducial, derivative)}
@@ -127,8 +135,10 @@ class AggregatedGradientIMNN(_GradientFamily):
         derivative = np.asarray(derivative, dtype)
         n, g = self.n_devices, self.n_per_device
         return {
-            "main": (host_layout(fiducial[: self.n_d], n, g),
-                     host_layout(derivative, n, g)),
+            "main": (
+                host_layout(fiducial[: self.n_d], n, g),
+                host_layout(derivative, n, g),
+            ),
             "remaining": host_layout(fiducial[self.n_d :], n, g),
         }
 
@@ -198,22 +208,32 @@ class DatasetGradientIMNN(_GradientFamily):
         validation_remaining: list[Any] | None = None,
     ):
         super().__init__(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            n_s,
+            n_d,
+            n_params,
+            n_summaries,
+            input_shape,
+            θ_fid,
+            model,
+            optimiser,
             key_or_state,
         )
         self._set_devices(host, devices, n_per_device)
         self._set_shapes()
-        self._set_prebuilt_dataset(main, remaining, validation_main,
-                                   validation_remaining)
+        self._set_prebuilt_dataset(
+            main, remaining, validation_main, validation_remaining
+        )
 
-    def _set_prebuilt_dataset(self, main, remaining, validation_main,
-                              validation_remaining) -> None:
+    def _set_prebuilt_dataset(
+        self, main, remaining, validation_main, validation_remaining
+    ) -> None:
         from ._checks import check_list
 
         self.main = check_list(main, self.n_devices, "main")
         self.remaining = check_list(remaining, self.n_devices, "remaining")
         self.validate = check_validation_pair(
-            validation_main, validation_remaining,
+            validation_main,
+            validation_remaining,
             ("validation_main", "validation_remaining"),
         )
         if self.validate:

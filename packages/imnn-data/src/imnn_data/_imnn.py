@@ -51,9 +51,7 @@ class _IMNN:
         optimiser: Any,
         key_or_state: Any,
     ):
-        self._initialise_parameters(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid
-        )
+        self._initialise_parameters(n_s, n_d, n_params, n_summaries, input_shape, θ_fid)
         self._initialise_model(model, optimiser, key_or_state)
         self._initialise_history()
         self.validate = False
@@ -128,9 +126,9 @@ class _IMNN:
             )
 
     def _initialise_history(self) -> None:
-        self.history: dict[str, Any] = {
-            key: np.zeros((0,)) for key in HISTORY_KEYS
-        } | {f"val_{key}": np.zeros((0,)) for key in HISTORY_KEYS}
+        self.history: dict[str, Any] = {key: np.zeros((0,)) for key in HISTORY_KEYS} | {
+            f"val_{key}": np.zeros((0,)) for key in HISTORY_KEYS
+        }
         self.history["max_detF"] = 0.0
 
     # ------------------------------------------------------------- subclasses
@@ -257,8 +255,14 @@ class _IMNN:
             )
         est = self._jit("estimate", lambda: jax.jit(_estimate, static_argnums=0))
         out = est(
-            self.model, self.w, d if batched else d[None], self.θ_fid, self.invF,
-            self.dμ_dθ, self.invC, self.μ,
+            self.model,
+            self.w,
+            d if batched else d[None],
+            self.θ_fid,
+            self.invF,
+            self.dμ_dθ,
+            self.invC,
+            self.μ,
         )
         return out if batched else out[0]
 
@@ -360,15 +364,26 @@ class _IMNN:
         update = self.optimiser.update
 
         def loop(
-            w, opt_state, best_w, max_detF, data, val_data, rng, λ, α,
-            patience, min_iterations, max_iterations, print_rate,
+            w,
+            opt_state,
+            best_w,
+            max_detF,
+            data,
+            val_data,
+            rng,
+            λ,
+            α,
+            patience,
+            min_iterations,
+            max_iterations,
+            print_rate,
         ):
             dtype = max_detF.dtype
             hist = jnp.full((bucket, 2, len(HISTORY_KEYS)), jnp.nan, dtype)
             grad_fn = jax.value_and_grad(self._value, has_aux=True)
 
             def body(c):
-                (w, opt_state, best_w, max_detF, hist, i, pc, nan, rng) = c
+                (w, opt_state, best_w, max_detF, hist, i, pc, _, rng) = c
                 rng, k_train, k_val = _split3(rng)
                 (loss, stats), g = grad_fn(w, data, k_train, λ, α)
                 updates, new_opt = update(g, opt_state, w)
@@ -405,7 +420,14 @@ class _IMNN:
 
             zero = jnp.zeros((), jnp.int32)
             init = (
-                w, opt_state, best_w, max_detF, hist, zero, zero, jnp.asarray(False),
+                w,
+                opt_state,
+                best_w,
+                max_detF,
+                hist,
+                zero,
+                zero,
+                jnp.asarray(False),
                 rng,
             )
             return jax.lax.while_loop(cond, body, init)
@@ -467,8 +489,15 @@ class _IMNN:
         from ._plot import plot_history
 
         return plot_history(
-            self.history, self.validate, ax, expected_detF, colour, figsize, label,
-            filename, ncol,
+            self.history,
+            self.validate,
+            ax,
+            expected_detF,
+            colour,
+            figsize,
+            label,
+            filename,
+            ncol,
         )
 
     # ------------------------------------------------------------ saving
@@ -581,8 +610,14 @@ class _ProgressBar:
         i = int(i)
         self.bar.update(i - self.done)
         self.done = i
-        post = {"patience": int(pc), "detF": float(row[0]), "detC": float(row[1]),
-                "detinvC": float(row[2]), "Λ2": float(row[3]), "r": float(row[4])}
+        post = {
+            "patience": int(pc),
+            "detF": float(row[0]),
+            "detC": float(row[1]),
+            "detinvC": float(row[2]),
+            "Λ2": float(row[3]),
+            "r": float(row[4]),
+        }
         if not math.isnan(float(vrow[0])):
             post["val_detF"] = float(vrow[0])
         post["max_detF"] = float(max_detF)
@@ -599,4 +634,3 @@ class _ProgressBar:
             i = int(carry[5])
             self.bar.update(i - self.done)
         self.bar.close()
-

@@ -20,8 +20,9 @@ def check_validation_pair(a: Any, b: Any, names: tuple[str, str]) -> bool:
     return a is not None
 
 
-def place(value: Any, shape: tuple[int, ...], name: str, mesh: Mesh | None,
-          hint: str = "") -> jax.Array:
+def place(
+    value: Any, shape: tuple[int, ...], name: str, mesh: Mesh | None, hint: str = ""
+) -> jax.Array:
     """Check `value` and put it on the device(s), sharded along the leading axis
     over the first axis of `mesh` where one is given."""
     value = check_array(value, shape, name, hint)

@@ -62,7 +62,9 @@ def get_alpha(λ: float, ϵ: float) -> float:
                 f"`{label}` must be a float, got {type(value).__name__} {value!r}"
             )
         if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"`{label}` must be a positive finite float, got {value!r}")
+            raise ValueError(
+                f"`{label}` must be a positive finite float, got {value!r}"
+            )
     argument = ϵ * (λ - 1.0) + ϵ**2 / (1.0 + ϵ)
     if argument <= 0:
         raise ValueError(

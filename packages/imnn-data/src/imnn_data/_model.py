@@ -117,8 +117,10 @@ def prepare_optimiser(optimiser: Any) -> optax.GradientTransformation:
         and not isinstance(optimiser, tuple)
     ):
         return optax.GradientTransformation(optimiser.init, optimiser.update)
-    if isinstance(optimiser, tuple) and len(optimiser) == 3 and all(
-        callable(f) for f in optimiser
+    if (
+        isinstance(optimiser, tuple)
+        and len(optimiser) == 3
+        and all(callable(f) for f in optimiser)
     ):
         return _from_triple(*optimiser)
     raise TypeError(

@@ -47,25 +47,34 @@ class NumericalGradientIMNN(_IMNN):
         mesh: Mesh | None = None,
     ):
         super().__init__(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            n_s,
+            n_d,
+            n_params,
+            n_summaries,
+            input_shape,
+            θ_fid,
+            model,
+            optimiser,
             key_or_state,
         )
         self.mesh = mesh
         self.δθ = jnp.asarray(check_array(δθ, (self.n_params,), "δθ"))
-        self._set_data(
-            fiducial, derivative, validation_fiducial, validation_derivative
-        )
+        self._set_data(fiducial, derivative, validation_fiducial, validation_derivative)
 
-    def _set_data(self, fiducial, derivative, validation_fiducial,
-                  validation_derivative) -> None:
+    def _set_data(
+        self, fiducial, derivative, validation_fiducial, validation_derivative
+    ) -> None:
         fid_shape = (self.n_s, *self.input_shape)
         der_shape = (self.n_d, 2, self.n_params, *self.input_shape)
-        hint = ("numerical derivatives are (n_d, 2, n_params, *input_shape): "
-                "[:, 0] below and [:, 1] above θ_fid")
+        hint = (
+            "numerical derivatives are (n_d, 2, n_params, *input_shape): "
+            "[:, 0] below and [:, 1] above θ_fid"
+        )
         self.fiducial = place(fiducial, fid_shape, "fiducial", self.mesh)
         self.derivative = place(derivative, der_shape, "derivative", self.mesh, hint)
         self.validate = check_validation_pair(
-            validation_fiducial, validation_derivative,
+            validation_fiducial,
+            validation_derivative,
             ("validation_fiducial", "validation_derivative"),
         )
         if self.validate:
@@ -73,7 +82,10 @@ class NumericalGradientIMNN(_IMNN):
                 validation_fiducial, fid_shape, "validation_fiducial", self.mesh
             )
             self.validation_derivative = place(
-                validation_derivative, der_shape, "validation_derivative", self.mesh,
+                validation_derivative,
+                der_shape,
+                "validation_derivative",
+                self.mesh,
                 hint,
             )
 

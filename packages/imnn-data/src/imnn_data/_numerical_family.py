@@ -37,7 +37,10 @@ class _NumericalFamily(_AggregatedIMNN):
         self.fiducial_batch_shape = (n, self.fiducial_iterations, g)
         self.derivative_batch_shape = (n, self.derivative_iterations, g)
         self.derivative_output_shape = (
-            self.n_d, 2, self.n_params, self.n_summaries,
+            self.n_d,
+            2,
+            self.n_params,
+            self.n_summaries,
         )
 
     def _streams(self):
@@ -92,7 +95,14 @@ class AggregatedNumericalGradientIMNN(_NumericalFamily):
         cache: bool = False,
     ):
         super().__init__(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            n_s,
+            n_d,
+            n_params,
+            n_summaries,
+            input_shape,
+            θ_fid,
+            model,
+            optimiser,
             key_or_state,
         )
         self._set_δθ(δθ)
@@ -109,7 +119,8 @@ class AggregatedNumericalGradientIMNN(_NumericalFamily):
         check_array(fiducial, fid_shape, "fiducial")
         check_array(derivative, der_shape, "derivative", _HINT)
         self.validate = check_validation_pair(
-            validation_fiducial, validation_derivative,
+            validation_fiducial,
+            validation_derivative,
             ("validation_fiducial", "validation_derivative"),
         )
         self._host = {False: self._layout(fiducial, derivative)}
@@ -181,7 +192,14 @@ class DatasetNumericalGradientIMNN(_NumericalFamily):
         validation_derivative: list[Any] | None = None,
     ):
         super().__init__(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            n_s,
+            n_d,
+            n_params,
+            n_summaries,
+            input_shape,
+            θ_fid,
+            model,
+            optimiser,
             key_or_state,
         )
         self._set_δθ(δθ)
@@ -190,7 +208,8 @@ class DatasetNumericalGradientIMNN(_NumericalFamily):
         self.fiducial = check_list(fiducial, self.n_devices, "fiducial")
         self.derivative = check_list(derivative, self.n_devices, "derivative")
         self.validate = check_validation_pair(
-            validation_fiducial, validation_derivative,
+            validation_fiducial,
+            validation_derivative,
             ("validation_fiducial", "validation_derivative"),
         )
         if self.validate:

@@ -31,7 +31,7 @@ def plot_history(
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(3, 1, sharex=True, figsize=figsize)
+        _, ax = plt.subplots(3, 1, sharex=True, figsize=figsize)
         plt.subplots_adjust(hspace=0.05)
     ax = list(ax)
     if len(ax) < 3:
@@ -41,21 +41,29 @@ def plot_history(
     ax[0].plot(epochs, history["detF"], color=colour, label=f"{label} training")
     if validate and len(history["val_detF"]):
         ax[0].plot(
-            epochs, history["val_detF"], color=colour, linestyle="dotted",
+            epochs,
+            history["val_detF"],
+            color=colour,
+            linestyle="dotted",
             label=f"{label} validation",
         )
     if expected_detF is not None:
-        ax[0].axhline(expected_detF, color="black", linestyle="dashed",
-                      label="expected |F|")
+        ax[0].axhline(
+            expected_detF, color="black", linestyle="dashed", label="expected |F|"
+        )
     ax[0].set_ylabel(r"$|{\bf F}|$")
     ax[0].legend(frameon=False, ncol=ncol)
     ax[1].plot(epochs, history["detC"], color=colour, label=r"$|{\bf C}|$")
-    ax[1].plot(epochs, history["detinvC"], color=colour, linestyle="dashdot",
-               label=r"$|{\bf C}^{-1}|$")
+    ax[1].plot(
+        epochs,
+        history["detinvC"],
+        color=colour,
+        linestyle="dashdot",
+        label=r"$|{\bf C}^{-1}|$",
+    )
     if validate and len(history["val_detC"]):
         ax[1].plot(epochs, history["val_detC"], color=colour, linestyle="dotted")
-        ax[1].plot(epochs, history["val_detinvC"], color=colour,
-                   linestyle=(0, (1, 4)))
+        ax[1].plot(epochs, history["val_detinvC"], color=colour, linestyle=(0, (1, 4)))
     ax[1].axhline(1.0, color="black", linestyle="dashed")
     if n and np.all(np.asarray(history["detC"]) > 0):
         ax[1].set_yscale("log")

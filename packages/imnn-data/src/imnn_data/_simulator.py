@@ -61,7 +61,14 @@ class SimulatorIMNN(_IMNN):
         simulator: Callable[[Any, Array], Array],
     ):
         super().__init__(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            n_s,
+            n_d,
+            n_params,
+            n_summaries,
+            input_shape,
+            θ_fid,
+            model,
+            optimiser,
             key_or_state,
         )
         self.simulator = check_simulator(simulator)

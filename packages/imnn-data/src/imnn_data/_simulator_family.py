@@ -45,7 +45,14 @@ class AggregatedSimulatorIMNN(_AggregatedIMNN):
         n_per_device: int,
     ):
         super().__init__(
-            n_s, n_d, n_params, n_summaries, input_shape, θ_fid, model, optimiser,
+            n_s,
+            n_d,
+            n_params,
+            n_summaries,
+            input_shape,
+            θ_fid,
+            model,
+            optimiser,
             key_or_state,
         )
         self.simulator = check_simulator(simulator)
@@ -67,9 +74,13 @@ class AggregatedSimulatorIMNN(_AggregatedIMNN):
             keys = keys[: self.n_d] if kind == "main" else keys[self.n_d :]
             return keys.reshape((n, self._global))
 
-        keys = self._jit(("keys", kind), lambda: jax.jit(
-            split, out_shardings=NamedSharding(self.mesh, PartitionSpec(None, "devices"))
-        ))(key)
+        keys = self._jit(
+            ("keys", kind),
+            lambda: jax.jit(
+                split,
+                out_shardings=NamedSharding(self.mesh, PartitionSpec(None, "devices")),
+            ),
+        )(key)
         for i in range(n):
             yield keys[i]
 

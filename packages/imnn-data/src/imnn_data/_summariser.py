@@ -6,8 +6,9 @@ from typing import Any, ClassVar
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-import rollax
 from jaxtyping import Array, Float, PyTree
+
+import rollax
 
 
 class IMNNSummariser(rollax.AbstractSummariser):
@@ -41,8 +42,14 @@ class IMNNSummariser(rollax.AbstractSummariser):
     def from_imnn(cls, imnn: Any) -> "IMNNSummariser":
         """The summariser of an IMNN at its current weights `imnn.w`."""
         return cls(
-            w=imnn.w, apply=imnn.model, input_shape=tuple(imnn.input_shape),
-            F=imnn.F, C=imnn.C, μ=imnn.μ, dμ_dθ=imnn.dμ_dθ, θ_fid=imnn.θ_fid,
+            w=imnn.w,
+            apply=imnn.model,
+            input_shape=tuple(imnn.input_shape),
+            F=imnn.F,
+            C=imnn.C,
+            μ=imnn.μ,
+            dμ_dθ=imnn.dμ_dθ,
+            θ_fid=imnn.θ_fid,
         )
 
     def __call__(self, data: Float[Array, "..."]) -> Float[Array, " n_summaries"]:

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-
 _TF: Any = None
 
 
@@ -28,6 +27,11 @@ def _tf() -> Any:
     if _TF is None:
         _TF = _import_tf()
     return _TF
+
+
+def _lead(example: Any, shape: tuple[int, ...]) -> tuple[int | None, ...]:
+    """`shape`, with a leading unknown batch axis for a vector of examples."""
+    return (None, *shape) if example.shape.rank == 1 else tuple(shape)
 
 
 def _as_numpy(simulation: Any) -> np.ndarray:
@@ -151,8 +155,11 @@ class TFRecords:
         try:
             inspect.signature(get_simulation).bind(*range(n))
         except TypeError:
-            form = "get_simulation(seed)" if fiducial else (
-                "get_simulation(seed, derivative, parameter)")
+            form = (
+                "get_simulation(seed)"
+                if fiducial
+                else ("get_simulation(seed, derivative, parameter)")
+            )
             raise ValueError(
                 f"`get_simulation` must take {n} argument(s) as {form} when "
                 f"fiducial={fiducial}"
@@ -203,15 +210,19 @@ class TFRecords:
         # TFRecord framing: 8-byte length, 4-byte CRC, data, 4-byte CRC.
         self._bytes += len(serialised) + 16
 
-    def fiducial_serialiser(self, seed: int, counter: int,
-                            get_simulation: Callable) -> int:
+    def fiducial_serialiser(
+        self, seed: int, counter: int, get_simulation: Callable
+    ) -> int:
         """Write the simulation of `seed` to the open file; return `seed + 1`."""
         self._write(self.serialise(get_simulation(seed), seed))
         return seed + 1
 
     def derivative_serialiser(
-        self, simulation: tuple[int, int, int], counter: int,
-        get_simulation: Callable, n_params: int,
+        self,
+        simulation: tuple[int, int, int],
+        counter: int,
+        get_simulation: Callable,
+        n_params: int,
     ) -> tuple[int, int, int]:
         """Write the perturbed simulations of one seed, from position `simulation`
         = `(seed, derivative, parameter)`, until the seed is complete or the file is
@@ -228,14 +239,17 @@ class TFRecords:
             if self.check_size(counter):
                 return seed, der, param
 
-    def get_serialiser(self, fiducial: bool, get_simulation: Callable,
-                       n_params: int | None) -> Callable:
+    def get_serialiser(
+        self, fiducial: bool, get_simulation: Callable, n_params: int | None
+    ) -> Callable:
         """The fiducial or numerical-derivative serialiser bound to its inputs."""
         if fiducial:
             return lambda sim, counter: self.fiducial_serialiser(
-                sim, counter, get_simulation)
+                sim, counter, get_simulation
+            )
         return lambda sim, counter: self.derivative_serialiser(
-            sim, counter, get_simulation, n_params)
+            sim, counter, get_simulation, n_params
+        )
 
     def write_record(
         self,
@@ -325,9 +339,15 @@ class TFRecords:
     def _decode(self, data: Any, stored: Any, fallback: tuple[int, ...] | None) -> Any:
         tf = _tf()
         values = tf.io.decode_raw(data, tf.float32, little_endian=True)
-        default = tf.constant(list(fallback) if fallback is not None else [-1],
-                              tf.int64)
+        default = tf.constant(
+            list(fallback) if fallback is not None else [-1], tf.int64
+        )
+        batched = data.shape.rank == 1
+        if batched:  # a batch of examples: every record has the first one's shape
+            stored = stored[0]
         shape = tf.cond(tf.size(stored) > 0, lambda: stored, lambda: default)
+        if batched:
+            shape = tf.concat([[-1], shape], 0)
         return tf.reshape(values, shape)
 
     def parser(self, example: Any) -> Any:
@@ -335,16 +355,18 @@ class TFRecords:
 
         **Arguments:**
 
-        - `example`: a serialised `tf.train.Example` (a scalar string tensor).
+        - `example`: a serialised `tf.train.Example` (a scalar string tensor), or a
+            vector of them (parsing a batch at once is much faster).
 
         **Returns:**
 
-        The simulation, `float32` of shape `input_shape`.
+        The simulation, `float32` of shape `input_shape` (`(n, *input_shape)` for a
+        batch).
         """
         parsed = self._parse(example)
         out = self._decode(parsed["data"], parsed["shape"], self.input_shape)
         if self._declared_shape is not None:
-            out = _tf().ensure_shape(out, self._declared_shape)
+            out = _tf().ensure_shape(out, _lead(example, self._declared_shape))
         return out
 
     def derivative_parser(self, example: Any, n_params: int | None = None) -> Any:
@@ -352,12 +374,13 @@ class TFRecords:
 
         **Arguments:**
 
-        - `example`: a serialised `tf.train.Example`.
+        - `example`: a serialised `tf.train.Example`, or a vector of them.
         - `n_params`: the number of parameters (required).
 
         **Returns:**
 
-        `float32` of shape `input_shape + (n_params,)`.
+        `float32` of shape `input_shape + (n_params,)` (with a leading batch axis
+        for a vector of examples).
         """
         if n_params is None:
             raise ValueError(
@@ -368,7 +391,9 @@ class TFRecords:
         fallback = None if self.input_shape is None else (*self.input_shape, n_params)
         out = self._decode(parsed["data"], parsed["shape"], fallback)
         if self._declared_shape is not None:
-            out = _tf().ensure_shape(out, (*self._declared_shape, n_params))
+            out = _tf().ensure_shape(
+                out, _lead(example, (*self._declared_shape, n_params))
+            )
         return out
 
     def numerical_derivative_parser(
@@ -405,9 +430,13 @@ class TFRecords:
         check = tf.debugging.Assert(
             tf.reduce_all(tf.equal(parsed["derivative"], expected_der))
             & tf.reduce_all(tf.equal(parsed["parameter"], expected_par)),
-            ["numerical derivative records are not in (below/above, parameter) "
-             f"order or not batched by 2 * n_params = {2 * n_params}: derivative=",
-             parsed["derivative"], "parameter=", parsed["parameter"]],
+            [
+                "numerical derivative records are not in (below/above, parameter) "
+                f"order or not batched by 2 * n_params = {2 * n_params}: derivative=",
+                parsed["derivative"],
+                "parameter=",
+                parsed["parameter"],
+            ],
         )
         with tf.control_dependencies([check]):
             values = tf.io.decode_raw(parsed["data"], tf.float32, little_endian=True)
