@@ -26,3 +26,8 @@ from ._simulator import SimulatorIMNN as SimulatorIMNN
 from ._simulator_family import AggregatedSimulatorIMNN as AggregatedSimulatorIMNN
 from ._summariser import IMNNSummariser as IMNNSummariser
 from ._tfrecords import TFRecords as TFRecords
+from ._gaussian import (
+    DeepSet as DeepSet,
+    gaussian_data as gaussian_data,
+    gaussian_simulator as gaussian_simulator,
+)
