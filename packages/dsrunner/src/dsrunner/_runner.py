@@ -27,8 +27,9 @@ _OPS = ("=", "+", "-", "*", "/")
 _TYPES = ("fix", "iter", "func")
 _CATEGORIES = ("fix", "array", "func", "iterator")
 _MAX_CHUNK = 1 << 16
-_DEFAULT_CHUNK_BYTES = 64 << 20
-_EFFICIENT_CHUNK_BYTES = 4 << 20
+_DEFAULT_CHUNK_BYTES = 4 << 20
+_EFFICIENT_CHUNK_BYTES = 1 << 20
+_CONST_MIN_SIZE = 1024
 
 
 class UnknownTargetError(RunningError, AttributeError):
@@ -158,7 +159,8 @@ class DSRunner(BrainPyObject):
         mode, else `'T'`.
     - `fun_inputs`, `fun_monitors`: deprecated forms of callable inputs/monitors.
     - `chunk_size`: the most steps per compiled chunk; default: from a memory
-        budget for the monitors (64 MiB, 4 MiB with `memory_efficient`).
+        budget for the monitors (4 MiB, 1 MiB with `memory_efficient`; small
+        buffers are reused and stay in cache).
     - `name`: the runner's name.
     """
 
@@ -591,7 +593,25 @@ class DSRunner(BrainPyObject):
             share._restore(snap)
         return new, _unwrap_tree(out), mon
 
-    def _chunk_impl(self, values, i0, n_valid, xs, data, shared, *, K, static_shared):
+    def _chunk_impl(
+        self, values, i0, n_valid, xs, data, shared, consts, *, K, static_shared
+    ):
+        # Large array attributes of the model (connection matrices, ...) enter as
+        # arguments, not as constants baked into the program: compiling is much
+        # faster and new values reuse the executable.
+        refs = self._const_refs
+        old = [getattr(o, a) for o, a in refs]
+        try:
+            for (o, a), c in zip(refs, consts, strict=True):
+                object.__setattr__(o, a, c)
+            return self._chunk_loop(
+                values, i0, n_valid, xs, data, shared, K=K, static_shared=static_shared
+            )
+        finally:
+            for (o, a), c in zip(refs, old, strict=True):
+                object.__setattr__(o, a, c)
+
+    def _chunk_loop(self, values, i0, n_valid, xs, data, shared, *, K, static_shared):
         shared = {**shared, **dict(static_shared)}
         x0 = jax.tree.map(lambda a: a[0], xs)
         d0 = [a[0] for a in data]
@@ -839,6 +859,12 @@ class DSRunner(BrainPyObject):
         self._dyn_nodes = [
             nd for nd in self.target.nodes().values() if isinstance(nd, DynamicalSystem)
         ]
+        self._const_refs = [
+            (nd, k)
+            for nd in self.target.nodes().values()
+            for k, v in vars(nd).items()
+            if isinstance(v, jax.Array) and v.size >= _CONST_MIN_SIZE
+        ]
         return static_shared, traced_shared
 
     def _signature(self, K, values, xs, data, shared, static_shared):
@@ -874,6 +900,7 @@ class DSRunner(BrainPyObject):
             )
             self._step_bytes[shape_key] = per_step
         K = self._chunk_len(n, per_step * members)
+        consts = tuple(getattr(o, a) for o, a in self._const_refs)
         self.chunk_steps = K
         self.chunk_bytes = int(K * per_step * members)
         t_compile = 0.0
@@ -888,9 +915,9 @@ class DSRunner(BrainPyObject):
                 xs_c = jax.tree.map(lambda a, s=start, c=nc: _pad(a[s : s + c], K), xs)
                 data_c = [_pad(a[start : start + nc], K) for a in data]
                 i0 = np.int32(self.i0 + start)
-                args = (values, i0, np.int32(nc), xs_c, data_c, traced_shared)
+                args = (values, i0, np.int32(nc), xs_c, data_c, traced_shared, consts)
                 key = self._signature(
-                    K, values, xs_c, data_c, traced_shared, static_shared
+                    K, values, xs_c, data_c, (traced_shared, consts), static_shared
                 )
                 if sweep is not None:
                     args = (*args, sweep[1])
@@ -1047,18 +1074,18 @@ class DSRunner(BrainPyObject):
 
     # ---------------------------------------------------------------- sweeps
     def _vmapped(self, impl: Callable[..., Any], paths: tuple[str, ...]):
-        def one(values, i0, nc, xs, data, shared, pv):
+        def one(values, i0, nc, xs, data, shared, consts, pv):
             objs = [self._attr_owner(p) for p in paths]
             old = [getattr(o, a) for o, a in objs]
             try:
                 for (o, a), v in zip(objs, pv, strict=True):
                     object.__setattr__(o, a, v)
-                return impl(values, i0, nc, xs, data, shared)
+                return impl(values, i0, nc, xs, data, shared, consts)
             finally:
                 for (o, a), v in zip(objs, old, strict=True):
                     object.__setattr__(o, a, v)
 
-        return jax.vmap(one, in_axes=(0, None, None, None, None, None, 0))
+        return jax.vmap(one, in_axes=(0, None, None, None, None, None, None, 0))
 
     def _attr_owner(self, path: str) -> tuple[Any, str]:
         *head, attr = path.split(".")
