@@ -32,14 +32,14 @@ def setup():
     )
 
 
+def _pos(s, cells, T):
+    """The leading positional arguments of the runners."""
+    return s["key"], cells, s["K"], s["gf"], s["w"], T
+
+
 def _scan(s, cells, **kw):
     return runner.run_scan(
-        s["key"],
-        cells,
-        s["K"],
-        s["gf"],
-        s["w"],
-        s["T"],
+        *_pos(s, cells, s["T"]),
         STEPS,
         13,
         s["update_fn"],
@@ -100,12 +100,7 @@ def test_run_loop_agrees_with_run_scan(setup, batch_run):
     s = setup
     i = int(np.argmax(batch_run[3]["N"]))
     cells, _field, _potential, stats = runner.run(
-        s["key"],
-        s["cells0"][i : i + 1],
-        s["K"],
-        s["gf"],
-        s["w"],
-        s["T"],
+        *_pos(s, s["cells0"][i : i + 1], s["T"]),
         STEPS,
         13,
         s["update_fn"],
@@ -124,12 +119,7 @@ def test_run_loop_agrees_with_run_scan(setup, batch_run):
     dying = jnp.zeros((1, 1, 64, 64)).at[0, 0, 30:34, 30:34].set(0.05)
     scan_N = float(_scan(s, dying, keep_frames=False)[3]["N"][0])
     cells_t, _, _, stats_t = runner.run(
-        s["key"],
-        dying,
-        s["K"],
-        s["gf"],
-        s["w"],
-        s["T"],
+        *_pos(s, dying, s["T"]),
         STEPS,
         13,
         s["update_fn"],
@@ -195,12 +185,7 @@ def test_no_spurious_step_zero_speed(setup, batch_run):
         s["cfg"]["world_params"], s["cfg"]["render_params"], compat=True
     )
     leniax_like = runner.run_scan(
-        s["key"],
-        off,
-        s["K"],
-        s["gf"],
-        s["w"],
-        s["T"],
+        *_pos(s, off, s["T"]),
         STEPS,
         13,
         s["update_fn"],
@@ -288,12 +273,7 @@ def test_clear_errors_for_bad_runner_input(setup):
         _scan(s, s["cells0"][0, 0])
     with pytest.raises(ValueError, match="T"):
         runner.run_scan(
-            s["key"],
-            s["cells0"],
-            s["K"],
-            s["gf"],
-            s["w"],
-            0.0,
+            *_pos(s, s["cells0"], 0.0),
             STEPS,
             13,
             s["update_fn"],
@@ -301,12 +281,7 @@ def test_clear_errors_for_bad_runner_input(setup):
         )
     with pytest.raises(ValueError, match="max_run_iter"):
         runner.run_scan(
-            s["key"],
-            s["cells0"],
-            s["K"],
-            s["gf"],
-            s["w"],
-            s["T"],
+            *_pos(s, s["cells0"], s["T"]),
             0,
             13,
             s["update_fn"],
@@ -314,12 +289,7 @@ def test_clear_errors_for_bad_runner_input(setup):
         )
     with pytest.raises(ValueError, match="kernels are for 1 channel"):
         runner.run_scan(
-            s["key"],
-            jnp.zeros((1, 2, 64, 64)),
-            s["K"],
-            s["gf"],
-            s["w"],
-            s["T"],
+            *_pos(s, jnp.zeros((1, 2, 64, 64)), s["T"]),
             4,
             13,
             s["update_fn"],

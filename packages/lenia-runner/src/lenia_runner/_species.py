@@ -4,6 +4,8 @@ from typing import Any
 
 from jaxtyping import Array
 
+from ._utils import WORLD_DEFAULTS
+
 ORBIUM_CELLS = (
     "H4sIACDCAWsC/5WUXUiTcRTGn+WcH6lLM6eL1Uwt56wJdaGMok+Q6OPC20AoKIM+yC6KoItQoihi"
     "K0KSQHZXTW8j6sK6KIjApJCMsYqyZqOLEOpiBvZ7eYW57d2iPxz+H+ec55zznPO+fTblXRPIE/S/"
@@ -53,15 +55,7 @@ def orbium_config(
     """
     config = {
         "version": 2,
-        "world_params": {
-            "nb_dims": len(world_size),
-            "nb_channels": 1,
-            "R": 13,
-            "T": 10,
-            "scale": 1.0,
-            "get_state_fn_slug": "v1",
-            "weighted_average": True,
-        },
+        "world_params": dict(WORLD_DEFAULTS, nb_dims=len(world_size)),
         "render_params": {"world_size": list(world_size), "pixel_size": 4},
         "kernels_params": [
             {
