@@ -142,3 +142,17 @@ def test_bad_spikes_are_clear_errors():
         jnp.array([0.001, jnp.inf, 0.002]), jnp.array([0, -1, 1]), jnp.zeros(3)
     )
     apply(w, padded)
+
+
+def test_local_spikes_option(net):
+    apply, weights = net
+    _, _, _, rec = apply(weights, INPUT)
+    local = es.local_spikes(rec[0], 3, 4)
+    idx = np.asarray(local.idx)
+    n_own = int(np.sum(np.asarray(rec[0].idx) >= 3))
+    assert n_own > 0
+    assert np.all((idx[:n_own] >= 0) & (idx[:n_own] < 4)) and np.all(idx[n_own:] == -1)
+    np.testing.assert_array_equal(
+        np.asarray(local.time)[:n_own],
+        np.asarray(rec[0].time)[np.asarray(rec[0].idx) >= 3],
+    )

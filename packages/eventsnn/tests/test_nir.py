@@ -211,3 +211,36 @@ def test_nir_data_round_trip():
     assert float(ev.time[0, 1]) == pytest.approx(2 * T_MAX)
     with pytest.raises(TypeError, match="n_samples"):
         es.to_nir_data({"lif": jax.tree.map(lambda a: a[0], spikes)}, apply)
+
+
+def _cuba_li(n):
+    return nir.CubaLI(
+        tau_syn=np.full(n, 5.0),
+        tau_mem=np.full(n, 10.0),
+        r=np.ones(n),
+        v_leak=np.zeros(n),
+    )
+
+
+def test_cuba_li_readout():
+    nodes, edges = _chain(lif_1=_cuba_li(2))
+    config = es.ConversionConfig(t_max=T_MAX, n_spikes={"lif": 20}, time_steps=11)
+    init, apply = es.from_nir(_graph(nodes, edges), config)
+    _, weights = init(None, None)
+    _, _, state, rec = apply(weights, INPUT)
+    assert state.V.shape == (11, 2)
+    # independent check: sum of closed-form PSPs of the hidden spikes
+    hidden = rec[0]
+    t_grid = np.linspace(0, T_MAX, 11)
+    ref = np.zeros((11, 2))
+    for t_e, i_e in zip(np.asarray(hidden.time), np.asarray(hidden.idx), strict=True):
+        if 3 <= i_e < 7:
+            lag = np.clip(t_grid - t_e, 0, None)
+            psp = np.exp(-lag / 0.01) - np.exp(-lag / 0.005)  # tau_s/(tau_m-tau_s) = 1
+            ref += np.where(t_grid >= t_e, psp, 0.0)[:, None] * 1.0
+    np.testing.assert_allclose(np.asarray(state.V), ref, atol=1e-5)
+    assert es.max_over_time(state).shape == (2,)
+    # a readout must be last
+    nodes, edges = _chain(lif=_cuba_li(4))
+    with pytest.raises(NotImplementedError, match="last layer"):
+        es.from_nir(_graph(nodes, edges), CONFIG)

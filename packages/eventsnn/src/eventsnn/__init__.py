@@ -20,6 +20,7 @@ from ._layers import (
 from ._loss import (
     accuracy as accuracy,
     first_spike as first_spike,
+    local_spikes as local_spikes,
     ttfs_cross_entropy as ttfs_cross_entropy,
 )
 from ._nir import (
@@ -36,6 +37,7 @@ from ._nir import (
 )
 from ._nir_data import from_nir_data as from_nir_data, to_nir_data as to_nir_data
 from ._params import LIFParameters as LIFParameters, LIParameters as LIParameters
+from ._readout import LeakyIntegrator as LeakyIntegrator, max_over_time as max_over_time
 from ._rollax import EventPropLIFLayer as EventPropLIFLayer, LIFLayer as LIFLayer
 from ._solver import (
     classify_ratio as classify_ratio,

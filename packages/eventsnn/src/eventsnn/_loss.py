@@ -55,3 +55,35 @@ def ttfs_cross_entropy(
 def accuracy(first: Float[Array, "*batch n"], labels: Int[Array, " *batch"]) -> Array:
     """Fraction of samples whose earliest output neuron is the label."""
     return jnp.mean(jnp.argmin(first, axis=-1) == labels)
+
+
+def local_spikes(spikes: EventPropSpike, start: int, size: int) -> EventPropSpike:
+    """A layer's own spikes, with local indices `0..size-1`, first in time order.
+
+    Layer outputs mix passed-through inputs (global indices below `start`) with the
+    layer's own spikes (`start..start+size-1`); this keeps the latter, renumbers
+    them and moves the rest to the end as padding (`idx = -1`, `time = inf`).
+
+    **Arguments:**
+
+    - `spikes`: a layer's output, shape `(*batch, n)`.
+    - `start`: global index of the layer's first neuron.
+    - `size`: number of neurons of the layer.
+
+    **Returns:**
+
+    An [`eventsnn.EventPropSpike`][] of the same shape.
+    """
+    own = (spikes.idx >= start) & (spikes.idx < start + size)
+    time = jnp.where(own, spikes.time, jnp.inf)
+    order = jnp.argsort(time, axis=-1, stable=True)
+
+    def take(a):
+        return jnp.take_along_axis(a, order, axis=-1)
+
+    return EventPropSpike(
+        take(time),
+        take(jnp.where(own, spikes.idx - start, -1)),
+        take(jnp.where(own, spikes.current, 0.0)),
+        spikes.overflow,
+    )

@@ -15,11 +15,12 @@ import nir
 import numpy as np
 
 from ._layers import LIF, EventPropLIF, HardwareLIF, serial
-from ._params import LIFParameters
+from ._params import LIFParameters, LIParameters
+from ._readout import LeakyIntegrator
 from ._types import WeightInput
 
 DUMMY_LAYER = (nir.Input, nir.Output)
-NEURON_LAYER = (nir.CubaLIF,)
+NEURON_LAYER = (nir.CubaLIF, nir.CubaLI)
 SYN_LAYER = (nir.Affine, nir.Linear)
 
 
@@ -36,6 +37,7 @@ class ConversionConfig:
     - `solver`: `"eventprop"` (EventProp gradients) or `"analytical"` (autodiff).
     - `time_scale`: factor from NIR time units to seconds (default `1e-3`: NIR
         time constants are in ms).
+    - `time_steps`: grid points of a `CubaLI` readout ([`eventsnn.LeakyIntegrator`][]).
     """
 
     t_max: float
@@ -44,6 +46,7 @@ class ConversionConfig:
     duplication: int | None = None
     solver: str = "eventprop"
     time_scale: float = 1e-3
+    time_steps: int = 20
 
 
 def bias_is_zero(obj) -> bool:
@@ -123,18 +126,12 @@ def _scalar_or_array(arr: np.ndarray):
     return float(arr[0]) if is_homogeneous(arr) else np.asarray(arr, np.float32)
 
 
-def convert_cuba_lif(graph, node_key: str, config: ConversionConfig):
-    """Convert the `nir.CubaLIF` node `node_key` to an `(init_fn, apply_fn)` layer.
-
-    The layer is a [`eventsnn.HardwareLIF`][] (`config.external`),
-    [`eventsnn.EventPropLIF`][] or [`eventsnn.LIF`][] (`config.solver`). Per-neuron
-    (heterogeneous) parameters are supported.
-    """
+def _node_fields(graph, node_key: str, names: tuple[str, ...]) -> dict:
+    """A neuron node's parameters as per-neuron arrays, with jaxsnn's checks."""
     node = graph.nodes[node_key]
-    n_spikes = config.n_spikes[node_key]
     size = int(np.size(node.tau_mem))
     fields = {}
-    for name in ("tau_mem", "tau_syn", "r", "v_leak", "v_reset", "v_threshold", "w_in"):
+    for name in names:
         value = getattr(node, name)
         if name == "w_in" and not isinstance(value, np.ndarray):
             value = np.asarray(value)
@@ -152,6 +149,20 @@ def convert_cuba_lif(graph, node_key: str, config: ConversionConfig):
             raise ValueError(
                 f"node {node_key!r}: {name} must be positive, got {fields[name]}"
             )
+    fields["size"] = size
+    return fields
+
+
+def convert_cuba_lif(graph, node_key: str, config: ConversionConfig):
+    """Convert the `nir.CubaLIF` node `node_key` to an `(init_fn, apply_fn)` layer.
+
+    The layer is a [`eventsnn.HardwareLIF`][] (`config.external`),
+    [`eventsnn.EventPropLIF`][] or [`eventsnn.LIF`][] (`config.solver`). Per-neuron
+    (heterogeneous) parameters are supported.
+    """
+    n_spikes = config.n_spikes[node_key]
+    names = ("tau_mem", "tau_syn", "r", "v_leak", "v_reset", "v_threshold", "w_in")
+    fields = _node_fields(graph, node_key, names)
     params = LIFParameters(
         tau_mem=_scalar_or_array(fields["tau_mem"] * config.time_scale),
         tau_syn=_scalar_or_array(fields["tau_syn"] * config.time_scale),
@@ -160,7 +171,7 @@ def convert_cuba_lif(graph, node_key: str, config: ConversionConfig):
         v_th=_scalar_or_array(fields["v_threshold"]),
     )
     kw: dict[str, Any] = dict(
-        size=size,
+        size=fields["size"],
         n_spikes=n_spikes,
         t_max=config.t_max,
         params=params,
@@ -179,6 +190,24 @@ def convert_cuba_lif(graph, node_key: str, config: ConversionConfig):
             f"Solver {config.solver} not supported. Use 'eventprop' or 'analytical'."
         )
     return (EventPropLIF if config.solver == "eventprop" else LIF)(**kw)
+
+
+def _convert_cuba_li(graph, node_key: str, config: ConversionConfig):
+    names = ("tau_mem", "tau_syn", "r", "v_leak", "w_in")
+    fields = _node_fields(graph, node_key, names)
+    params = LIParameters(
+        tau_mem=_scalar_or_array(fields["tau_mem"] * config.time_scale),
+        tau_syn=_scalar_or_array(fields["tau_syn"] * config.time_scale),
+        v_leak=_scalar_or_array(fields["v_leak"]),
+    )
+    return LeakyIntegrator(
+        fields["size"],
+        config.t_max,
+        params,
+        mean=1.0,
+        std=0.0,
+        time_steps=config.time_steps,
+    )
 
 
 def _chain(graph) -> list[str]:
@@ -211,7 +240,8 @@ def from_nir(graph: nir.NIRGraph, config: ConversionConfig):
     """Convert a NIR graph to an eventsnn network `(init_fn, apply_fn)`.
 
     Supported: a linear chain `Input -> (Linear | Affine with zero bias) -> CubaLIF
-    -> ... -> Output`; `CubaLIF -> CubaLIF` gets an identity synapse. Unsupported
+    -> ... -> Output`; `CubaLIF -> CubaLIF` gets an identity synapse, and a
+    `CubaLI` node becomes a [`eventsnn.LeakyIntegrator`][] readout. Unsupported
     graphs raise jaxsnn's exception types, with messages that name the node:
     `KeyError` (missing `n_spikes` entry, unknown edge endpoints), `ValueError`
     (malformed edges, cycles, mismatched shapes), `NotImplementedError`
@@ -247,9 +277,17 @@ def from_nir(graph: nir.NIRGraph, config: ConversionConfig):
     pending: tuple[str, np.ndarray] | None = None  # a synapse waiting for neurons
     prev_size: int | None = None
     prev_key = None
+    readout = None
     for key in _chain(graph):
         node = graph.nodes[key]
-        if isinstance(node, nir.CubaLIF):
+        if readout is not None and not isinstance(node, nir.Output):
+            raise NotImplementedError(
+                f"the CubaLI readout {readout!r} must be the last layer, but it is "
+                f"followed by {key!r}"
+            )
+        if isinstance(node, nir.CubaLI):
+            readout = key
+        if isinstance(node, NEURON_LAYER):
             size = int(np.size(node.tau_mem))
             if pending is None:
                 prev = graph.nodes[prev_key] if prev_key is not None else None
@@ -272,7 +310,10 @@ def from_nir(graph: nir.NIRGraph, config: ConversionConfig):
                     f"the synapse {syn_key!r} expects {w.shape[0]} inputs but the "
                     f"layer before it has {prev_size} neurons"
                 )
-            layers.append(convert_cuba_lif(graph, key, config))
+            if isinstance(node, nir.CubaLI):
+                layers.append(_convert_cuba_li(graph, key, config))
+            else:
+                layers.append(convert_cuba_lif(graph, key, config))
             sizes[key] = size
             weights.append(WeightInput(jnp.asarray(w)))
             pending = None
