@@ -196,6 +196,20 @@ class AbstractETDRKStepper(rollax.AbstractStepper):
         self._exp_half = jnp.asarray(eh).reshape(shape)
         self._coefs = tuple(jnp.asarray(c).reshape(shape) for c in coefs)
 
+    def _setup_linear(
+        self, num_spatial_dims, domain_extent, num_points, dt, linear_operator, channels
+    ) -> None:
+        self._setup(
+            num_spatial_dims=num_spatial_dims,
+            domain_extent=domain_extent,
+            num_points=num_points,
+            num_channels=channels,
+            dt=dt,
+            linear_operator=linear_operator,
+            nonlinear_fun=None,
+            order=0,
+        )
+
     # -- stepping ---------------------------------------------------------------------
 
     def _nonlin(self, u_hat):

@@ -51,23 +51,43 @@ def _nonlin_kwargs(s) -> dict:
 # ===================================================================================
 
 
-class _DiffLinear(BaseScenario):
+class _ScaledCoefficients(BaseScenario):
+    """Coarse stepper: the same PDE with all coefficients times `coarse_proportion`."""
+
+    def _stepper(self, value, /):
+        raise NotImplementedError
+
+    def get_ref_stepper(self):
+        return self._stepper(1.0)
+
+    def get_coarse_stepper(self):
+        return self._stepper(self.coarse_proportion)  # pyright: ignore[reportAttributeAccessIssue]
+
+
+class _ScaledStep(BaseScenario):
+    """Coarse stepper: the same PDE advanced by `dt * coarse_proportion`."""
+
+    def _stepper(self, value, /):
+        raise NotImplementedError
+
+    def get_ref_stepper(self):
+        return self._stepper(self.dt)  # pyright: ignore[reportAttributeAccessIssue]
+
+    def get_coarse_stepper(self):
+        return self._stepper(self.dt * self.coarse_proportion)  # pyright: ignore[reportAttributeAccessIssue]
+
+
+class _DiffLinear(_ScaledCoefficients):
     gammas: tuple[float, ...] = (0.0, -4.0, 0.0, 0.0, 0.0)
     coarse_proportion: float = 0.5
 
-    def _stepper(self, factor):
+    def _stepper(self, factor, /):
         return DifficultyLinearStepper(
             self.num_spatial_dims,
             self.num_points,
             linear_difficulties=_scaled(self.gammas, factor),
             num_channels=self.num_channels,
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(1.0)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_diff_linear_{_active(self.gammas)}"
@@ -163,7 +183,7 @@ class FirstFour(_DiffLinear):
         return f"{self.num_spatial_dims}d_diff_four"
 
 
-class _NonlinearOptions(BaseScenario):
+class _NonlinearOptions(_ScaledCoefficients):
     """Options of the ETDRK scenarios. `exponax_compat=True` (not in APEBench)
     reproduces exponax 0.1 numerics: real-part ETDRK coefficients, pre-dealiasing."""
 
@@ -186,7 +206,7 @@ class Convection(_NonlinearOptions):
     def __post_init__(self):
         self.num_channels = self.num_spatial_dims
 
-    def _stepper(self, factor):
+    def _stepper(self, factor, /):
         return DifficultyConvectionStepper(
             self.num_spatial_dims,
             self.num_points,
@@ -195,12 +215,6 @@ class Convection(_NonlinearOptions):
             conservative=self.conservative,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(1.0)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_diff_conv_{_active(self.gammas)}"
@@ -240,7 +254,7 @@ class Nonlinear(_NonlinearOptions):
     gammas: tuple[float, ...] = (0.0, 0.0, 1.5, 0.0, 0.0)
     deltas: tuple[float, ...] = (0.0, -1.5, 0.0)
 
-    def _stepper(self, factor):
+    def _stepper(self, factor, /):
         return DifficultyGeneralNonlinearStepper(
             self.num_spatial_dims,
             self.num_points,
@@ -249,12 +263,6 @@ class Nonlinear(_NonlinearOptions):
             num_channels=self.num_channels,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(1.0)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_diff_nonlin"
@@ -326,23 +334,17 @@ class FisherKPP(Nonlinear):
 # ===================================================================================
 
 
-class _NormLinear(BaseScenario):
+class _NormLinear(_ScaledCoefficients):
     alphas: tuple[float, ...] = (0.0, -0.025, 0.0, 0.0, 0.0)
     coarse_proportion: float = 0.5
 
-    def _stepper(self, factor):
+    def _stepper(self, factor, /):
         return NormalizedLinearStepper(
             self.num_spatial_dims,
             self.num_points,
             normalized_coefficients=_scaled(self.alphas, factor),
             num_channels=self.num_channels,
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(1.0)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_norm_lin_{_active(self.alphas)}"
@@ -425,7 +427,7 @@ class NormConvection(_NonlinearOptions):
     def __post_init__(self):
         self.num_channels = self.num_spatial_dims
 
-    def _stepper(self, factor):
+    def _stepper(self, factor, /):
         return NormalizedConvectionStepper(
             self.num_spatial_dims,
             self.num_points,
@@ -434,12 +436,6 @@ class NormConvection(_NonlinearOptions):
             conservative=self.conservative,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(1.0)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_norm_conv_{_active(self.alphas)}"
@@ -480,7 +476,7 @@ class NormNonlinear(_NonlinearOptions):
     alphas: tuple[float, ...] = (0.0, 0.0, 3e-5, 0.0, 0.0)
     betas: tuple[float, ...] = (0.0, -1.25e-2, 0.0)
 
-    def _stepper(self, factor):
+    def _stepper(self, factor, /):
         return NormalizedGeneralNonlinearStepper(
             self.num_spatial_dims,
             self.num_points,
@@ -489,12 +485,6 @@ class NormNonlinear(_NonlinearOptions):
             num_channels=self.num_channels,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(1.0)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_norm_nonlin"
@@ -565,13 +555,13 @@ class NormFisherKPP(NormNonlinear):
 # ===================================================================================
 
 
-class _PhyLinear(BaseScenario):
+class _PhyLinear(_ScaledStep):
     domain_extent: float = 1.0
     dt: float = 0.1
     a_coefs: tuple[float, ...] = (0.0, -0.25, 0.0, 0.0, 0.0)
     coarse_proportion: float = 0.5
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return GeneralLinearStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -580,12 +570,6 @@ class _PhyLinear(BaseScenario):
             linear_coefficients=self.a_coefs,
             num_channels=self.num_channels,
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_phy_lin_{_active(self.a_coefs)}"
@@ -674,7 +658,7 @@ PhyFirstFour = _phy_linear(
 )
 
 
-class _PhyNonlinearOptions(_NonlinearOptions):
+class _PhyNonlinearOptions(_ScaledStep, _NonlinearOptions):
     domain_extent: float = 1.0
     dt: float = 0.1
 
@@ -687,7 +671,7 @@ class PhyConvection(_PhyNonlinearOptions):
     def __post_init__(self):
         self.num_channels = self.num_spatial_dims
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return GeneralConvectionStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -698,12 +682,6 @@ class PhyConvection(_PhyNonlinearOptions):
             conservative=self.conservative,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_phy_conv_{_active(self.a_coefs)}"
@@ -744,7 +722,7 @@ class PhyNonlinear(_PhyNonlinearOptions):
     a_coefs: tuple[float, ...] = (0.0, 0.0, 3e-4, 0.0, 0.0)
     b_coefs: tuple[float, ...] = (0.0, -0.125, 0.0)
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return GeneralNonlinearStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -755,12 +733,6 @@ class PhyNonlinear(_PhyNonlinearOptions):
             num_channels=self.num_channels,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_phy_nonlin"
@@ -818,7 +790,7 @@ class PhyPolynomial(_PhyNonlinearOptions):
     a_coefs: tuple[float, ...] = (0.02, 0.0, 4e-6, 0.0, 0.0)
     poly_coefs: tuple[float, ...] = (0.0, 0.0, -0.02)
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return GeneralPolynomialStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -829,12 +801,6 @@ class PhyPolynomial(_PhyNonlinearOptions):
             num_channels=self.num_channels,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_phy_poly"
@@ -856,14 +822,11 @@ class PhyFisherKPP(PhyPolynomial):
         return f"{self.num_spatial_dims}d_phy_fisher"
 
 
-class _PhySpecial(BaseScenario):
+class _PhySpecial(_ScaledStep):
     num_spatial_dims: int = 2
     domain_extent: float = 1.0
     dt: float = 0.1
     coarse_proportion: float = 0.5
-
-    def _stepper(self, dt):
-        raise NotImplementedError
 
     def __post_init__(self):
         if self.num_spatial_dims == 1:
@@ -871,12 +834,6 @@ class _PhySpecial(BaseScenario):
                 f"{type(self).__name__} is only defined in 2-D and 3-D, got "
                 "num_spatial_dims=1; pass num_spatial_dims=2 or 3"
             )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
 
 class UnbalancedAdvection(_PhySpecial):
@@ -891,7 +848,7 @@ class UnbalancedAdvection(_PhySpecial):
                 f"expected one per spatial dimension ({self.num_spatial_dims})"
             )
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return _AdvectionStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -915,7 +872,7 @@ class DiagonalDiffusion(_PhySpecial):
                 f"expected one per spatial dimension ({self.num_spatial_dims})"
             )
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return _DiffusionStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -934,7 +891,7 @@ class AnisotropicDiffusion(_PhySpecial):
         (0.0005, 0.002),
     )
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return _DiffusionStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -951,7 +908,7 @@ class SpatiallyMixedDispersion(_PhySpecial):
     dt: float = 0.001
     dispersion_coef: float = 2.5e-4
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return _DispersionStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -969,7 +926,7 @@ class SpatiallyMixedHyperDiffusion(_PhySpecial):
     dt: float = 1e-5
     hyp_diffusion_coef: float = -7.5e-5
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return _HyperDiffusionStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -996,7 +953,7 @@ class DecayingTurbulence(_PhyNonlinearOptions):
                 f"num_spatial_dims={self.num_spatial_dims}"
             )
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return NavierStokesVorticity(
             2,
             self.domain_extent,
@@ -1005,12 +962,6 @@ class DecayingTurbulence(_PhyNonlinearOptions):
             diffusivity=self.diffusivity,
             **_nonlin_kwargs(self),
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_phy_decay_turb"
@@ -1028,7 +979,7 @@ class KolmogorovFlow(DecayingTurbulence):
     num_warmup_steps: int = 500
     vlim: tuple[float, float] = (-10.0, 10.0)
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return NavierStokesVorticity(
             2,
             self.domain_extent,
@@ -1061,7 +1012,7 @@ _GS_PATTERNS = {
 }
 
 
-class GrayScott(BaseScenario):
+class GrayScott(_ScaledStep):
     """Gray-Scott reaction-diffusion (2 channels), Gaussian-blob initial states."""
 
     num_spatial_dims: int = 2
@@ -1099,7 +1050,7 @@ class GrayScott(BaseScenario):
             )
         )
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         f, k = self._rates()
         return _GrayScottStepper(
             self.num_spatial_dims,
@@ -1112,12 +1063,6 @@ class GrayScott(BaseScenario):
             kill_rate=k,
             num_substeps=self.num_substeps,
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_phy_gs"
@@ -1162,7 +1107,7 @@ class GrayScottType(GrayScott):
         return f"{self.num_spatial_dims}d_phy_gs_{self.pattern_type}"
 
 
-class SwiftHohenberg(BaseScenario):
+class SwiftHohenberg(_ScaledStep):
     """Swift-Hohenberg pattern formation (2-D and 3-D)."""
 
     num_spatial_dims: int = 2
@@ -1181,7 +1126,7 @@ class SwiftHohenberg(BaseScenario):
                 f"num_spatial_dims={self.num_spatial_dims}"
             )
 
-    def _stepper(self, dt):
+    def _stepper(self, dt, /):
         return _SwiftHohenbergStepper(
             self.num_spatial_dims,
             self.domain_extent,
@@ -1192,12 +1137,6 @@ class SwiftHohenberg(BaseScenario):
             polynomial_coefficients=self.polynomial_coefficients,
             num_substeps=self.num_substeps,
         )
-
-    def get_ref_stepper(self):
-        return self._stepper(self.dt)
-
-    def get_coarse_stepper(self):
-        return self._stepper(self.dt * self.coarse_proportion)
 
     def get_scenario_name(self) -> str:
         return f"{self.num_spatial_dims}d_phy_sh"

@@ -42,6 +42,12 @@ def general_linear_operator(coefficients: Sequence[float], derivative) -> np.nda
     return out[None]
 
 
+def _options(scope: dict) -> dict:
+    """The ETDRK options among a stepper constructor's arguments."""
+    names = ("order", "num_substeps", "num_circle_points", "circle_radius")
+    return {k: scope[k] for k in (*names, "exponax_compat")}
+
+
 def _laplace(derivative):
     return np.sum(derivative**2, axis=0)
 
@@ -80,15 +86,13 @@ class GeneralLinearStepper(AbstractETDRKStepper):
         num_channels: int = 1,
     ):
         d = _deriv(num_spatial_dims, domain_extent, num_points)
-        self._setup(
-            num_spatial_dims=num_spatial_dims,
-            domain_extent=domain_extent,
-            num_points=num_points,
-            num_channels=num_channels,
-            dt=dt,
-            linear_operator=general_linear_operator(linear_coefficients, d),
-            nonlinear_fun=None,
-            order=0,
+        self._setup_linear(
+            num_spatial_dims,
+            domain_extent,
+            num_points,
+            dt,
+            general_linear_operator(linear_coefficients, d),
+            num_channels,
         )
 
 
@@ -109,16 +113,7 @@ class Advection(AbstractETDRKStepper):
         d = _deriv(num_spatial_dims, domain_extent, num_points)
         v = _per_axis(velocity, num_spatial_dims, "velocity")
         lin = -np.tensordot(v, d, axes=1)
-        self._setup(
-            num_spatial_dims=num_spatial_dims,
-            domain_extent=domain_extent,
-            num_points=num_points,
-            num_channels=1,
-            dt=dt,
-            linear_operator=lin,
-            nonlinear_fun=None,
-            order=0,
-        )
+        self._setup_linear(num_spatial_dims, domain_extent, num_points, dt, lin, 1)
 
 
 class Diffusion(AbstractETDRKStepper):
@@ -150,16 +145,7 @@ class Diffusion(AbstractETDRKStepper):
             lin = np.einsum("ij,i...,j...->...", nu, d, d)
         else:
             lin = np.tensordot(_per_axis(nu, num_spatial_dims, "diffusivity"), d**2, 1)
-        self._setup(
-            num_spatial_dims=num_spatial_dims,
-            domain_extent=domain_extent,
-            num_points=num_points,
-            num_channels=1,
-            dt=dt,
-            linear_operator=lin,
-            nonlinear_fun=None,
-            order=0,
-        )
+        self._setup_linear(num_spatial_dims, domain_extent, num_points, dt, lin, 1)
 
 
 class AdvectionDiffusion(AbstractETDRKStepper):
@@ -180,16 +166,7 @@ class AdvectionDiffusion(AbstractETDRKStepper):
         d = _deriv(num_spatial_dims, domain_extent, num_points)
         v = _per_axis(velocity, num_spatial_dims, "velocity")
         lin = -np.tensordot(v, d, axes=1) + diffusivity * _laplace(d)
-        self._setup(
-            num_spatial_dims=num_spatial_dims,
-            domain_extent=domain_extent,
-            num_points=num_points,
-            num_channels=1,
-            dt=dt,
-            linear_operator=lin,
-            nonlinear_fun=None,
-            order=0,
-        )
+        self._setup_linear(num_spatial_dims, domain_extent, num_points, dt, lin, 1)
 
 
 class Dispersion(AbstractETDRKStepper):
@@ -216,16 +193,7 @@ class Dispersion(AbstractETDRKStepper):
             lin = np.tensordot(xi, d, axes=1) * _laplace(d)
         else:
             lin = np.tensordot(xi, d**3, axes=1)
-        self._setup(
-            num_spatial_dims=num_spatial_dims,
-            domain_extent=domain_extent,
-            num_points=num_points,
-            num_channels=1,
-            dt=dt,
-            linear_operator=lin,
-            nonlinear_fun=None,
-            order=0,
-        )
+        self._setup_linear(num_spatial_dims, domain_extent, num_points, dt, lin, 1)
 
 
 class HyperDiffusion(AbstractETDRKStepper):
@@ -251,16 +219,7 @@ class HyperDiffusion(AbstractETDRKStepper):
             lin = -hyper_diffusivity * _laplace(d) ** 2
         else:
             lin = -hyper_diffusivity * np.sum(d**4, axis=0)
-        self._setup(
-            num_spatial_dims=num_spatial_dims,
-            domain_extent=domain_extent,
-            num_points=num_points,
-            num_channels=1,
-            dt=dt,
-            linear_operator=lin,
-            nonlinear_fun=None,
-            order=0,
-        )
+        self._setup_linear(num_spatial_dims, domain_extent, num_points, dt, lin, 1)
 
 
 class GeneralNonlinearStepper(AbstractETDRKStepper):
@@ -310,11 +269,7 @@ class GeneralNonlinearStepper(AbstractETDRKStepper):
             dt=dt,
             linear_operator=general_linear_operator(linear_coefficients, d),
             nonlinear_fun=nonlin,
-            order=order,
-            num_substeps=num_substeps,
-            num_circle_points=num_circle_points,
-            circle_radius=circle_radius,
-            exponax_compat=exponax_compat,
+            **_options(locals()),
         )
 
 
@@ -364,11 +319,7 @@ class GeneralConvectionStepper(AbstractETDRKStepper):
             dt=dt,
             linear_operator=general_linear_operator(linear_coefficients, d),
             nonlinear_fun=nonlin,
-            order=order,
-            num_substeps=num_substeps,
-            num_circle_points=num_circle_points,
-            circle_radius=circle_radius,
-            exponax_compat=exponax_compat,
+            **_options(locals()),
         )
 
 
@@ -411,11 +362,7 @@ class GeneralPolynomialStepper(AbstractETDRKStepper):
             dt=dt,
             linear_operator=general_linear_operator(linear_coefficients, d),
             nonlinear_fun=nonlin,
-            order=order,
-            num_substeps=num_substeps,
-            num_circle_points=num_circle_points,
-            circle_radius=circle_radius,
-            exponax_compat=exponax_compat,
+            **_options(locals()),
         )
 
 
@@ -543,11 +490,7 @@ class NavierStokesVorticity(AbstractETDRKStepper):
             dt=dt,
             linear_operator=lin,
             nonlinear_fun=nonlin,
-            order=order,
-            num_substeps=num_substeps,
-            num_circle_points=num_circle_points,
-            circle_radius=circle_radius,
-            exponax_compat=exponax_compat,
+            **_options(locals()),
         )
 
 
@@ -622,11 +565,7 @@ class GrayScott(AbstractETDRKStepper):
             dt=dt,
             linear_operator=lin,
             nonlinear_fun=nonlin,
-            order=order,
-            num_substeps=num_substeps,
-            num_circle_points=num_circle_points,
-            circle_radius=circle_radius,
-            exponax_compat=exponax_compat,
+            **_options(locals()),
         )
 
 
@@ -670,11 +609,7 @@ class SwiftHohenberg(AbstractETDRKStepper):
             dt=dt,
             linear_operator=lin,
             nonlinear_fun=nonlin,
-            order=order,
-            num_substeps=num_substeps,
-            num_circle_points=num_circle_points,
-            circle_radius=circle_radius,
-            exponax_compat=exponax_compat,
+            **_options(locals()),
         )
 
 
