@@ -231,11 +231,15 @@ def test_training_reduces_the_loss():
 
 
 def test_callbacks_only_add_columns_when_they_run():
-    s = ab.scenario_dict["diff_adv"](callbacks="weight_norm;2", **SMALL)
+    s = ab.scenario_dict["diff_adv"](
+        callbacks="weight_norm;2,net;4,sample_rollout;5", **SMALL
+    )
     df, _ = s(network_config="Pure;3")
     aux = [c for c in df.columns if c.startswith("aux_")]
-    assert aux == ["aux_000000", "aux_000002", "aux_000004"]
+    assert aux == ["aux_000000", "aux_000002", "aux_000004", "aux_000005"]
+    assert set(df["aux_000000"].iloc[0]) == {"weight_norm", "net", "sample_rollout"}
     assert "weight_norm" in df["aux_000002"].iloc[0]
+    assert df["aux_000005"].iloc[0]["sample_rollout"].shape == (1, 7, 1, 16)
     with pytest.raises(ab.ConfigError, match="unknown callback"):
         ab.scenario_dict["diff_adv"](callbacks="bogus;2").get_callback_fn()
 
@@ -260,3 +264,18 @@ def test_seeds_train_sharded_over_devices():
     np.testing.assert_allclose(sharded.conv.weight, plain.conv.weight, rtol=1e-5)
     np.testing.assert_allclose(sharded_loss, loss, rtol=1e-5)
     assert ab._trainer.seed_sharding(3, jax.devices()[:2]) is None
+
+
+def test_two_dimensional_multichannel_run(tmp_path):
+    s = ab.scenario_dict["diff_burgers"](
+        num_spatial_dims=2, **{**SMALL, "optim_config": "adam;2;constant;1e-3"}
+    )
+    df, model = s(network_config="Pure;3")
+    assert s.num_channels == 2 and model.conv.weight.shape == (2, 2, 3, 3)
+    assert np.asarray(df["sample_rollout_000"].iloc[0]).shape == (7, 2, 16, 16)
+    path = tmp_path / "one.eqx"
+    eqx.tree_serialise_leaves(path, model)
+    loaded = s.load_model(
+        path, num_seeds=1, task_config="predict", network_config="Pure;3"
+    )
+    np.testing.assert_array_equal(loaded.conv.weight, model.conv.weight)
