@@ -333,3 +333,32 @@ def test_reset_with_new_batch_size_keeps_monitors_valid():
     runner.run(inputs=jnp.full((5, 4, 3), 12.0), reset_state=True)
     assert lif.V.shape == (5, 3) and runner.mon.V.shape == (5, 4, 3)
     assert runner.i0 == 4
+
+
+def test_changed_parameters_are_not_stale():
+    """Cached executables must not hide a parameter changed between runs."""
+    lif = _lif(1)
+    runner = _runner(lif)
+    runner.run(100.0)
+    assert runner.mon.spike.sum() == 2
+    lif.V_th = -55.0  # a lower threshold: more spikes
+    runner.run(100.0, reset_state=True)
+    assert runner.mon.spike.sum() > 2 and runner.num_compiles == 2
+    lif.V_th = -50.0
+    runner.run(100.0, reset_state=True)
+    assert runner.mon.spike.sum() == 2 and runner.num_compiles == 2  # cache hit
+
+
+def test_large_arrays_are_arguments_not_constants():
+    pre = bp.PoissonGroup(40, freqs=500.0)
+    post = bp.LIF(40, V_th=1e9)
+    comm = bp.EventCSRLinear(bp.FixedProb(0.5, pre=40, post=40, seed=0), 1.0)
+    proj = bp.ProjAlignPostMg2(pre, None, comm, bp.Expon.desc(40), bp.CUBA.desc(), post)
+    net = bp.Network(pre=pre, post=post, proj=proj)
+    runner = bp.DSRunner(net, monitors=["proj.syn.g"], progress_bar=False)
+    runner.run(2.0)
+    g1 = runner.mon["proj.syn.g"]
+    comm.table = comm.table * False  # no connections: same shape, new values
+    runner.run(2.0, reset_state=True)
+    assert runner.num_compiles == 1
+    assert g1.sum() > 0 and runner.mon["proj.syn.g"].sum() == 0

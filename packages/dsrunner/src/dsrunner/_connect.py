@@ -130,18 +130,21 @@ def event_csr_matvec(
     if scaled:
         out_dtype = jnp.result_type(out_dtype, events.dtype)
 
+    take = jax.lax.dynamic_index_in_dim
+
     def body(_, carry):
         act, acc = carry
         j = jnp.argmax(act)
-        scale = events[j].astype(out_dtype) if scaled else 1.0
+        # dynamic slices rather than gathers/scatters: faster to compile and run
+        scale = take(events, j, 0, False).astype(out_dtype) if scaled else 1.0
+        row = take(table, j, 0, False)
         if dense:
-            row = table[j].astype(out_dtype) * (weights * scale)
-            acc = acc + row
+            acc = acc + row.astype(out_dtype) * (weights * scale)
         else:
-            w = weights if homo else weights[j]
+            w = weights if homo else take(weights, j, 0, False)
             w = jnp.broadcast_to(w * scale, table.shape[1:]).astype(out_dtype)
-            acc = acc.at[table[j]].add(w, mode="drop")
-        return act.at[j].set(False), acc
+            acc = acc.at[row].add(w, mode="drop")
+        return jax.lax.dynamic_update_index_in_dim(act, False, j, 0), acc
 
     init = (active, jnp.zeros((n_post,), out_dtype))
     return jax.lax.fori_loop(0, count, body, init)[1]

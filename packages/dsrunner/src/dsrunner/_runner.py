@@ -867,6 +867,24 @@ class DSRunner(BrainPyObject):
         ]
         return static_shared, traced_shared
 
+    def _fingerprint(self) -> int:
+        """A hash of the model's scalar and small-array parameters.
+
+        They are baked into the compiled code, so a change (`lif.V_th = -40.`
+        between runs) must select another executable, as BrainPy's per-run
+        retracing would pick it up."""
+        items: list[Any] = []
+        for nd in self.target.nodes().values():
+            for k, v in vars(nd).items():
+                if v is None or isinstance(v, (bool, int, float, complex, str)):
+                    items.append((id(nd), k, v))
+                elif isinstance(v, (jax.Array, np.ndarray, np.generic)) and (
+                    np.size(v) < _CONST_MIN_SIZE
+                ):
+                    arr = np.asarray(v)
+                    items.append((id(nd), k, arr.dtype.str, arr.shape, arr.tobytes()))
+        return hash(tuple(items))
+
     def _signature(self, K, values, xs, data, shared, static_shared):
         leaves, treedef = jax.tree.flatten((values, xs, data, shared))
         return (
@@ -901,6 +919,7 @@ class DSRunner(BrainPyObject):
             self._step_bytes[shape_key] = per_step
         K = self._chunk_len(n, per_step * members)
         consts = tuple(getattr(o, a) for o, a in self._const_refs)
+        fingerprint = self._fingerprint()
         self.chunk_steps = K
         self.chunk_bytes = int(K * per_step * members)
         t_compile = 0.0
@@ -919,6 +938,7 @@ class DSRunner(BrainPyObject):
                 key = self._signature(
                     K, values, xs_c, data_c, (traced_shared, consts), static_shared
                 )
+                key = (key, fingerprint)
                 if sweep is not None:
                     args = (*args, sweep[1])
                     key = (key, "sweep", sweep[0], jax.tree.map(_leaf_sig, sweep[1]))
