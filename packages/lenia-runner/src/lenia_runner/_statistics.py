@@ -41,23 +41,35 @@ def _world_coords(n: int, shift: Float[Array, " N"]) -> Float[Array, "N n"]:
     return (jnp.mod(i[None, :] - shift[:, None], n) - n // 2).astype(jnp.float32)
 
 
-def _moments(x: Float[Array, "N C *world"], shift: Array) -> tuple[Array, Array, Array]:
-    """Total, first and second moments of `x` about the centred, rolled grid.
+def _marginals(x: Float[Array, "N C *world"]) -> tuple[Array, list[Array]]:
+    """Per-channel totals `[N, C]` and one marginal `[N, n_d]` per world axis.
+
+    Two passes over `x` whatever its dimension: a sum over the last axis (from
+    which the other marginals and the totals follow cheaply) and one over all
+    axes but the last.
+    """
+    last = jnp.sum(x, axis=-1)  # [N, C, *world[:-1]]
+    channel = jnp.sum(last, axis=tuple(range(2, last.ndim)))
+    margs = []
+    for axis in range(2, last.ndim):
+        other = tuple(a for a in range(1, last.ndim) if a != axis)
+        margs.append(jnp.sum(last, axis=other))
+    margs.append(jnp.sum(x, axis=tuple(range(1, x.ndim - 1))))
+    return channel, margs
+
+
+def _moments(margs: list[Array], shift: Array) -> tuple[Array, Array]:
+    """First and second moments `[D, N]` about the centred grid rolled by `-shift`.
 
     Rolling the world by `-shift` and summing `x * coords` equals summing the
-    unrolled `x` against rolled coordinates, done here per axis on marginals.
+    unrolled marginals against rolled coordinates.
     """
-    nb_dims = x.ndim - 2
-    total = jnp.sum(x, axis=tuple(range(1, x.ndim)))
     m1, m2 = [], []
-    for d in range(nb_dims):
-        axis = 2 + d
-        other = tuple(a for a in range(1, x.ndim) if a != axis)
-        marginal = jnp.sum(x, axis=other)  # [N, n_d]
-        coords = _world_coords(x.shape[axis], shift[:, d])
+    for d, marginal in enumerate(margs):
+        coords = _world_coords(marginal.shape[1], shift[:, d])
         m1.append(jnp.sum(marginal * coords, axis=1))
         m2.append(jnp.sum(marginal * coords**2, axis=1))
-    return total, jnp.stack(m1), jnp.stack(m2)
+    return jnp.stack(m1), jnp.stack(m2)
 
 
 def compute_stats(
@@ -96,9 +108,12 @@ def compute_stats(
     positive_field = jnp.maximum(field, 0.0)
     batch_axes = tuple(range(1, cells.ndim))
 
-    channel_sum = jnp.sum(cells, axis=tuple(range(2, cells.ndim)))  # [N, C]
-    m_00, MX, MX2 = _moments(cells, shift)
-    g_00, GX, _ = _moments(positive_field, shift)
+    channel_sum, cell_margs = _marginals(cells)  # [N, C], D x [N, n_d]
+    m_00 = jnp.sum(channel_sum, axis=1)
+    MX, MX2 = _moments(cell_margs, shift)
+    growth_channels, growth_margs = _marginals(positive_field)
+    g_00 = jnp.sum(growth_channels, axis=1)
+    GX, _ = _moments(growth_margs, shift)
 
     mass_volume = jnp.sum(cells > EPSILON, axis=batch_axes) / R2
     growth_volume = jnp.sum(positive_field > EPSILON, axis=batch_axes) / R2
