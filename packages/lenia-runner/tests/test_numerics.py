@@ -314,3 +314,21 @@ def test_heuristics_hand_built_series():
     # the first large one (step 100), so it exceeds 128 at step 100 + 127
     vol = np.where(np.arange(T) >= 100, 11.0, 1.0)
     assert float(statistics.check_heuristics(series(alt, vol)).sum()) == 227
+
+
+def test_3d_run_scan_statistics():
+    from lenia_runner import initializations, runner
+
+    cfg = orbium_config((16, 16, 16), 8)
+    cfg["world_params"]["R"] = 4
+    K, gf, w, _, update_fn, stats_fn, _ = helpers.build_all(cfg)
+    _, cells = initializations.random_uniform(jax.random.key(0), 2, [16, 16, 16], 4, gf)
+    frames, _, _, stats = runner.run_scan(
+        jax.random.key(0), cells * 0.5, K, gf, w, 10.0, 8, 4, update_fn, stats_fn
+    )
+    assert frames.shape == (8, 2, 1, 16, 16, 16) and stats["N"].shape == (2,)
+    for v in stats.values():
+        assert np.all(np.isfinite(v))
+    np.testing.assert_allclose(
+        stats["mass"], np.asarray(frames).sum(axis=(2, 3, 4, 5)) / 16, rtol=1e-5
+    )
