@@ -279,3 +279,16 @@ def test_two_dimensional_multichannel_run(tmp_path):
         path, num_seeds=1, task_config="predict", network_config="Pure;3"
     )
     np.testing.assert_array_equal(loaded.conv.weight, model.conv.weight)
+
+
+def test_trainer_takes_a_single_model_and_key():
+    s = ab.scenario_dict["diff_adv"](
+        **{**SMALL, "optim_config": "adam;3;constant;1e-2"}
+    )
+    trainer = s.get_trainer(train_config="one")
+    net = s.get_network("Pure;3", jax.random.PRNGKey(0))
+    trained, loss, aux = trainer(net, jax.random.PRNGKey(1), record_loss_every=1)
+    assert trained.conv.weight.shape == net.conv.weight.shape
+    assert loss.shape == (3,) and aux == []
+    _, loss2, _ = trainer(net, jax.random.key(1), record_loss_every=1)
+    np.testing.assert_array_equal(loss, loss2)

@@ -214,7 +214,8 @@ class Trainer:
     def __call__(
         self, models, shuffle_keys, record_loss_every: int = 100, *, sharding=None
     ):
-        """Train a stack of models (leading seed axis) with one shuffle key per seed.
+        """Train a stack of models (leading seed axis) with one shuffle key per seed,
+        or a single model with a single key (APEBench's `trainer(model, key)`).
 
         With a `jax.sharding.Sharding` of the seed axis (see `seed_sharding`), the
         seeds train on several devices at once (the data stay replicated).
@@ -225,6 +226,17 @@ class Trainer:
         aux_history)`, with `aux_history` a list (one entry per update step that
         ran a callback) of `(update_step, [dict per seed])`.
         """
+        keys = jnp.asarray(shuffle_keys)
+        if jax.dtypes.issubdtype(keys.dtype, jax.dtypes.prng_key):
+            keys = jax.random.key_data(keys)
+        if keys.ndim == 1:  # one model and one key, as APEBench's trainer takes
+            stacked = jax.tree.map(lambda x: x[None] if eqx.is_array(x) else x, models)
+            model_s, loss_s, aux_s = self(
+                stacked, keys[None], record_loss_every, sharding=sharding
+            )
+            single = jax.tree.map(lambda x: x[0] if eqx.is_array(x) else x, model_s)
+            return single, loss_s[0], [(i, a[0]) for i, a in aux_s]
+        shuffle_keys = keys
         n = self.data.shape[0]
         per_epoch = math.ceil(n / self.batch_size)
         epochs = max(1, math.ceil(self.num_training_steps / per_epoch))
