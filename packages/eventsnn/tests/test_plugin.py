@@ -24,7 +24,7 @@ class TestEventPropLIFLayer(LayerTests):
     @pytest.fixture
     def layer(self):
         return es.EventPropLIFLayer(
-            size=4, n_spikes=16, t_max=2e-2, params=PARAMS, mean=3.0, std=1.0
+            size=4, n_spikes=32, t_max=2e-2, params=PARAMS, mean=3.0, std=1.0
         )
 
     @pytest.fixture
