@@ -287,6 +287,18 @@ def test_clear_errors_for_bad_runner_input(setup):
             s["update_fn"],
             s["stats_fn"],
         )
+    with pytest.raises(
+        ValueError, match=r"expected gf_params of shape \[nb_kernels, n_params\]"
+    ):
+        runner.run_scan(
+            s["key"], s["cells0"], s["K"], s["gf"][0], s["w"], s["T"], 4, 13,
+            s["update_fn"], s["stats_fn"],
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="N_sols, nb_channels, nb_kernels"):
+        runner.run_scan_mem_optimized(
+            s["key"], s["cells0"][None], s["K"][None], s["gf"][None], s["w"], s["T"][None],
+            4, 13, s["update_fn"], s["stats_fn"],
+        )  # fmt: skip
     with pytest.raises(ValueError, match="kernels are for 1 channel"):
         runner.run_scan(
             *_pos(s, jnp.zeros((1, 2, 64, 64)), s["T"]),

@@ -105,6 +105,26 @@ def rollout(
     return final, ys, stats
 
 
+def _check_params(gf_params: Any, weights: Any, lead: int) -> None:
+    prefix = ["N_device", "N_sols"][2 - lead :] if lead else []
+    for name, value, dims in (
+        ("gf_params", gf_params, ["nb_kernels", "n_params"]),
+        ("kernels_weight_per_channel", weights, ["nb_channels", "nb_kernels"]),
+    ):
+        if np.ndim(value) != lead + 2:
+            raise ValueError(
+                f"expected {name} of shape [{', '.join(prefix + dims)}], got shape "
+                f"{np.shape(value)}; build it with mapping.get_gf_params() / "
+                "mapping.get_kernels_weight_per_channel()"
+            )
+    nb_k = np.shape(gf_params)[lead]
+    if np.shape(weights)[lead + 1] != nb_k:
+        raise ValueError(
+            f"gf_params has {nb_k} kernel(s) but kernels_weight_per_channel has shape "
+            f"{np.shape(weights)}; expected [..., nb_channels, {nb_k}]"
+        )
+
+
 def _check_inputs(
     cells0: Any, K: Any, T: Any, max_run_iter: Any, stats_every: int, lead: int
 ) -> None:
@@ -194,6 +214,7 @@ def run_scan(
     """
     del R
     _check_inputs(cells0, K, T, max_run_iter, stats_every, 0)
+    _check_params(gf_params, kernels_weight_per_channel, 0)
     final, frames, stats = _run_scan_jit(
         update_fn,
         compute_stats_fn,
@@ -265,6 +286,7 @@ def run_scan_mem_optimized(
     """
     del R
     _check_inputs(cells0, K, T, max_run_iter, stats_every, 1)
+    _check_params(gf_params, kernels_weight_per_channel, 1)
     return _mem_optimized_jit(
         update_fn,
         compute_stats_fn,
@@ -340,6 +362,7 @@ def run_scan_mem_optimized_pmap(
     """
     del R
     _check_inputs(cells0, K, T, max_run_iter, stats_every, 2)
+    _check_params(gf_params, kernels_weight_per_channel, 2)
     lead = tuple(np.shape(cells0)[:2])
     B = lead[0] * lead[1]
     devices = tuple(jax.devices() if devices is None else devices)
@@ -417,6 +440,7 @@ def run(
     """
     del R
     _check_inputs(cells, K, T, max_run_iter, 1, 0)
+    _check_params(gf_params, kernels_weight_per_channel, 0)
     keys = jax.random.split(rng_key, max_run_iter)
     N, nb_dims = np.shape(cells)[0], np.ndim(cells) - 2
     stats_carry = init_stats_carry(N, nb_dims)
