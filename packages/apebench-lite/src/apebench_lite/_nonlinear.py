@@ -24,6 +24,7 @@ class AbstractNonlinearFun(eqx.Module):
     num_points: int = eqx.field(static=True)
     derivative: Complex[Array, " D *K"]
     mask: Array
+    masked_derivative: Complex[Array, " D *K"]
 
     def _setup(
         self,
@@ -39,8 +40,10 @@ class AbstractNonlinearFun(eqx.Module):
         self.derivative = jnp.asarray(
             derivative_operator(num_spatial_dims, domain_extent, num_points)
         )
-        self.mask = jnp.asarray(
-            dealiasing_mask(num_spatial_dims, num_points, dealiasing_fraction)
+        mask = dealiasing_mask(num_spatial_dims, num_points, dealiasing_fraction)
+        self.mask = jnp.asarray(mask)
+        self.masked_derivative = jnp.asarray(
+            derivative_operator(num_spatial_dims, domain_extent, num_points) * mask
         )
 
     def to_physical(self, u_hat):
@@ -51,10 +54,8 @@ class AbstractNonlinearFun(eqx.Module):
 
     def gradient(self, u_hat):
         """Dealiased physical-space gradient: shape `(D, C, *N)`."""
-        d = self.derivative[:, None]
-        return ifft(
-            d * (u_hat * self.mask)[None], self.num_spatial_dims, self.num_points
-        )
+        d = self.masked_derivative[:, None]
+        return ifft(d * u_hat[None], self.num_spatial_dims, self.num_points)
 
     @abc.abstractmethod
     def __call__(self, u_hat: Complex[Array, " C *K"]) -> Complex[Array, " C *K"]:
