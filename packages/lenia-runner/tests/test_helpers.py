@@ -92,3 +92,21 @@ def test_rendering(tmp_path):
     pytest.importorskip("imageio_ffmpeg")
     mp4 = render.render_video(tmp_path / "a.mp4", frames)
     assert mp4.stat().st_size > 0
+
+
+def test_multi_init_and_run_matches_single_runs(small_config):
+    other = dict(small_config, world_params=dict(small_config["world_params"], T=5))
+    key = jax.random.key(0)
+    cells, _fields, _pots, stats = helpers.multi_init_and_run(
+        key, small_config, [small_config, other]
+    )
+    assert cells.shape == (2, 16, 1, 1, 32, 32) and stats["N"].shape == (2, 1)
+    for i, cfg in enumerate([small_config, other]):
+        ref = helpers.init_and_run(key, cfg)
+        np.testing.assert_allclose(cells[i], ref[0], atol=1e-5)
+        np.testing.assert_allclose(
+            stats["mass_speed"][i, :, 0], ref[3]["mass_speed"], rtol=1e-4, atol=1e-5
+        )
+    bad = dict(small_config, render_params={"world_size": [16, 16]})
+    with pytest.raises(ValueError, match="share main_config's structure"):
+        helpers.multi_init_and_run(key, small_config, [bad])

@@ -15,7 +15,7 @@ from . import _core, _growth_functions, _initializations
 from ._core import FieldFn, PotentialFn, UpdateFn, conv_padding
 from ._kernels import KernelMapping, get_kernels_and_mapping
 from ._loader import load_raw_cells
-from ._runner import run, run_scan, run_scan_mem_optimized
+from ._runner import batched_frames_jit, run, run_scan, run_scan_mem_optimized
 from ._statistics import StatsFn, build_compute_stats_fn
 from ._utils import get_container, get_param, merge_cells, set_param
 
@@ -274,6 +274,69 @@ def init_and_run(
         )
         stats = {k: (v if k == "N" else v[:n]) for k, v in stats.items()}
     return all_cells, all_fields, all_potentials, stats
+
+
+def multi_init_and_run(
+    rng_key: Any,
+    main_config: Mapping[str, Any],
+    configs: Sequence[Mapping[str, Any]],
+    use_init_cells: bool = True,
+    fft: bool = True,
+) -> tuple[Array, Array, Array, dict[str, Array]]:
+    """Simulate several configurations that share `main_config`'s structure.
+
+    The configurations must have the same world, channels, kernel graph and growth
+    functions as `main_config` (their parameter values, `T` and initial patterns
+    may differ); they run together in one vmapped, jitted scan, each with its own
+    `T` in the statistics.
+
+    **Arguments:**
+
+    - `rng_key`: a JAX PRNG key.
+    - `main_config`: the configuration fixing the structure and `max_run_iter`.
+    - `configs`: the configurations to run.
+    - `use_init_cells`: prefer `run_params.init_cells`.
+    - `fft`: FFT or direct convolution.
+
+    **Returns:**
+
+    `(all_cells, all_fields, all_potentials, stats)`, each with a leading
+    configuration axis: frames `[N_configs, T, 1, C, *world]`, statistics
+    `[N_configs, T, 1]`, `N` `[N_configs, 1]`.
+    """
+    *_, update_fn, stats_fn, main = build_all(main_config, fft=fft)
+    if not configs:
+        raise ValueError("multi_init_and_run: expected at least one configuration")
+    parts = []
+    for i, cfg in enumerate(configs):
+        cfg, pattern = _prepared(cfg, use_init_cells)
+        wp, rp = cfg["world_params"], cfg["render_params"]
+        cells = create_init_cells(rp["world_size"], wp["nb_channels"], [pattern])
+        K, gf, w, _, upd, _, cfg = build_all(cfg, fft=fft)
+        if upd != update_fn or cells.shape[1:] != (
+            main["world_params"]["nb_channels"],
+            *main["render_params"]["world_size"],
+        ):
+            raise ValueError(
+                f"configs[{i}] does not share main_config's structure (world size, "
+                "channels, kernel graph, growth functions, update rule); expected "
+                "only parameter values, T and patterns to differ"
+            )
+        parts.append((cells, K, gf, w, float(wp["T"])))
+    b_cells, b_K, b_gf, b_w = (jnp.stack([p[i] for p in parts]) for i in range(4))
+    T = jnp.asarray([p[4] for p in parts], jnp.float32)
+    return batched_frames_jit(
+        update_fn,
+        stats_fn,
+        int(main["run_params"]["max_run_iter"]),
+        1,
+        rng_key,
+        b_cells,
+        b_K,
+        b_gf,
+        b_w,
+        T,
+    )
 
 
 def search_for_init(

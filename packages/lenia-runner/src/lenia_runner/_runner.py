@@ -301,6 +301,20 @@ def run_scan_mem_optimized(
     )
 
 
+def _batched_frames(update_fn, stats_fn, max_run_iter, stats_every, rng_key, *args):
+    def one(*a):
+        _, frames, stats = rollout(
+            update_fn, stats_fn, max_run_iter, stats_every, True, rng_key, *a
+        )
+        return frames["cells"], frames["field"], frames["potential"], stats
+
+    return jax.vmap(one)(*args)
+
+
+batched_frames_jit = jax.jit(_batched_frames, static_argnums=(0, 1, 2, 3))
+"""`run_scan` vmapped over configurations, keeping every frame (jitted)."""
+
+
 @functools.cache
 def _sharded_fn(
     devices: tuple[Any, ...], update_fn, stats_fn, max_run_iter: int, stats_every: int

@@ -8,6 +8,7 @@ from ._helpers import (
     create_init_cells as create_init_cells,
     init as init,
     init_and_run as init_and_run,
+    multi_init_and_run as multi_init_and_run,
     search_for_init as search_for_init,
     search_for_mutation as search_for_mutation,
 )
