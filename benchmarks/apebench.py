@@ -2,7 +2,8 @@
 
 Measures, in one run:
 
-- reference solvers: sample-steps per second of a jitted `vmap(rollout)` for 1-D
+- reference solvers: sample-steps per second of a jitted `vmap(rollout)` (each
+  library's own `rollout`, trajectory kept) for 1-D
   advection, Burgers, KdV and KS (N=160, 50 samples x 200 steps) and 2-D Burgers at
   128^2 (10 samples x 50 steps), compile excluded (median of repeats);
 - `get_train_data()` of the default 1-D `diff_adv` scenario: cold (first call,
@@ -75,14 +76,9 @@ def _interleaved_medians(fns, arg, repeats):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def _rollout_fn(stepper, steps):
-    def run(u0):
-        def body(u, _):
-            return stepper(u), None
-
-        return jax.lax.scan(body, u0, None, length=steps)[0]
-
-    return jax.jit(jax.vmap(run))
+def _rollout_fn(rollout, stepper, steps):
+    """A jitted batch rollout through the library's own `rollout` (trajectory kept)."""
+    return jax.jit(jax.vmap(rollout(stepper, steps)))
 
 
 def bench_solvers(quick, repeats):
@@ -98,10 +94,12 @@ def bench_solvers(quick, repeats):
             key=np.array([0, 7], np.uint32),
         )
         row = {"case": label, "sample_steps": samples * steps}
-        fns = {"ours_s": _rollout_fn(ours.get_ref_stepper(), steps)}
+        fns = {"ours_s": _rollout_fn(ab.rollout, ours.get_ref_stepper(), steps)}
         if HAVE_ORIGINAL:
             theirs = apebench.scenarios.scenario_dict[key](**kwargs)
-            fns["apebench_s"] = _rollout_fn(theirs.get_ref_stepper(), steps)
+            fns["apebench_s"] = _rollout_fn(
+                exponax.rollout, theirs.get_ref_stepper(), steps
+            )
         row.update(_interleaved_medians(fns, ics, repeats))
         rows.append(row)
     return rows

@@ -216,3 +216,16 @@ def test_wrong_state_shape_is_a_clear_error():
 def test_bad_order_is_a_clear_error():
     with pytest.raises(ValueError, match="order must be"):
         st.GeneralNonlinearStepper(1, 1.0, 32, 0.1, order=7)
+
+
+def test_fourier_chained_rollout_equals_stepping():
+    stepper = ab.scenario_dict["diff_kdv"](num_points=64).get_ref_stepper()
+    u0 = jnp.asarray(_smooth_1d(64), dtype=jnp.float32)
+    fast = eqx.filter_jit(ab.rollout(stepper, 20, include_init=True))(u0)
+    slow = [u0]
+    for _ in range(20):
+        slow.append(stepper(slow[-1]))
+    np.testing.assert_allclose(fast, jnp.stack(slow), atol=1e-5)
+    np.testing.assert_allclose(
+        eqx.filter_jit(ab.repeat(stepper, 20))(u0), slow[-1], atol=1e-5
+    )
