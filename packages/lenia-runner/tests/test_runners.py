@@ -376,3 +376,20 @@ def test_the_packaged_orbium_glides(setup):
     mass = np.asarray(stats["mass"][:, 0])
     np.testing.assert_allclose(mass, mass[0], rtol=0.05)
     assert np.all(np.asarray(stats["mass_speed"][2:, 0]) > 0.3)
+
+
+def test_runners_work_inside_jit_and_grad(setup):
+    s = setup
+    world = helpers.create_init_cells([64, 64], 1, [jnp.full((1, 12, 12), 0.3)])
+
+    def final_mass(m):
+        final, _, _, _ = runner.run_scan(
+            s["key"], world, s["K"], s["gf"].at[0, 0].set(m), s["w"], s["T"], 8, 13,
+            s["update_fn"], s["stats_fn"], keep_frames=False,
+        )  # fmt: skip
+        return final.sum()
+
+    g = jax.jit(jax.grad(final_mass))(0.15)
+    assert np.isfinite(g) and g != 0
+    with pytest.raises(ValueError, match="NaN"):
+        _scan(s, world.at[0, 0, 0, 0].set(jnp.nan))

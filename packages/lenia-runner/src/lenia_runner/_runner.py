@@ -159,8 +159,8 @@ def _check_inputs(
         )
     if is_concrete(T):
         check_positive(T, "T (the time resolution)")
-        if not np.all(np.isfinite(np.asarray(cells0, dtype=np.float64))):
-            raise ValueError("cells0 contains NaN or infinity; expected finite cells")
+    if is_concrete(cells0) and not np.all(np.isfinite(np.asarray(cells0))):
+        raise ValueError("cells0 contains NaN or infinity; expected finite cells")
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
