@@ -41,3 +41,10 @@ def test_demo_quick(tmp_path):
     assert "accuracy" in summary
     for name in ("history.csv", "summary.json", "curves.png", "raster.png"):
         assert (tmp_path / name).stat().st_size > 0, name
+
+
+def test_import_has_no_global_side_effects():
+    # jaxsnn 0.2.x switches on jax_debug_nans for everyone on import
+    import jax
+
+    assert not jax.config.jax_debug_nans

@@ -68,7 +68,7 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
     # spike raster of one test sample: inputs, hidden and output spikes
     import jax
 
-    recording: list = list(result.last_recording or [])
+    recording = list(result.last_recording or [])
     rec = [jax.tree.map(lambda a: a[0], layer) for layer in recording]
     fig, ax = plt.subplots(figsize=(7, 4))
     n_in, n_hid, _ = result.sizes
