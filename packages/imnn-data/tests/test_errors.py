@@ -36,21 +36,26 @@ def base(problem):
 
 def _call(base, **changes):
     kw = base | changes
-    args = [
-        kw.pop(k)
-        for k in (
-            "n_s",
-            "n_d",
-            "n_params",
-            "n_summaries",
-            "input_shape",
-            "θ_fid",
-            "model",
-            "optimiser",
-            "key_or_state",
-        )
-    ]
+    args = _positional(kw)
     return GradientIMNN(*args, **kw)
+
+
+COMMON = (
+    "n_s",
+    "n_d",
+    "n_params",
+    "n_summaries",
+    "input_shape",
+    "θ_fid",
+    "model",
+    "optimiser",
+    "key_or_state",
+)
+
+
+def _positional(kw, extra=()):
+    """Pop the common positional arguments (and `extra` ones) from `kw`."""
+    return [kw.pop(k) for k in (*COMMON, *extra)]
 
 
 CASES = [
@@ -92,23 +97,7 @@ def test_constructor_errors(base, change, error, match):
 
 
 def _agg(base, host, devices, n_per_device):
-    kw = dict(base)
-    args = [
-        kw.pop(k)
-        for k in (
-            "n_s",
-            "n_d",
-            "n_params",
-            "n_summaries",
-            "input_shape",
-            "θ_fid",
-            "model",
-            "optimiser",
-            "key_or_state",
-            "fiducial",
-            "derivative",
-        )
-    ]
+    args = _positional(dict(base), ("fiducial", "derivative"))
     return AggregatedGradientIMNN(*args, host, devices, n_per_device)
 
 
@@ -130,20 +119,7 @@ def test_aggregation_errors(base):
 
 def _dataset(base, main, remaining, n_devices=1, n_per_device=10):
     kw = dict(base)
-    args = [
-        kw.pop(k)
-        for k in (
-            "n_s",
-            "n_d",
-            "n_params",
-            "n_summaries",
-            "input_shape",
-            "θ_fid",
-            "model",
-            "optimiser",
-            "key_or_state",
-        )
-    ]
+    args = _positional(kw)
     dev = jax.devices()
     return DatasetGradientIMNN(
         *args, main, remaining, dev[0], dev[:n_devices], n_per_device
@@ -206,20 +182,7 @@ def test_fit_and_estimate_errors(base, h):
     with pytest.raises(ValueError, match=r"α = .* is negative"):
         imnn.fit(100.0, 0.1)
     kw = dict(base)
-    args = [
-        kw.pop(k)
-        for k in (
-            "n_s",
-            "n_d",
-            "n_params",
-            "n_summaries",
-            "input_shape",
-            "θ_fid",
-            "model",
-            "optimiser",
-            "key_or_state",
-        )
-    ]
+    args = _positional(kw)
     with pytest.raises(ValueError, match="`simulator` must take two arguments"):
         SimulatorIMNN(*args, lambda key: key)
     sim = SimulatorIMNN(*args, h.simulator)
@@ -229,20 +192,7 @@ def test_fit_and_estimate_errors(base, h):
 
 def test_factory_picks_classes_and_rejects_combinations(base, problem, h):
     kw = dict(base)
-    args = [
-        kw.pop(k)
-        for k in (
-            "n_s",
-            "n_d",
-            "n_params",
-            "n_summaries",
-            "input_shape",
-            "θ_fid",
-            "model",
-            "optimiser",
-            "key_or_state",
-        )
-    ]
+    args = _positional(kw)
     dev = jax.devices()
     assert (
         type(

@@ -186,3 +186,53 @@ def test_float64(problem, h):
         imnn.fit(10.0, 0.1, patience=5, min_iterations=5, max_iterations=3)
         assert imnn.F.dtype == jnp.float64
         assert np.all(np.isfinite(imnn.history["val_detF"]))
+
+
+def test_stax_model_and_example_libraries_optimiser(problem):
+    # the original's (init_fn, apply_fn) models and optimiser triples; a plain tuple
+    # of the three optimiser functions is accepted (the original rejects it)
+    from jax.example_libraries import optimizers, stax
+
+    init_fn, apply_fn = stax.serial(stax.Dense(8), stax.Tanh, stax.Dense(2))
+
+    def init_flat(key, input_shape):
+        return init_fn(key, (int(np.prod(input_shape)),))
+
+    def apply_one(w, d):
+        return apply_fn(w, d.reshape(-1))
+
+    triple = tuple(optimizers.adam(1e-3))
+    imnn = GradientIMNN(
+        problem["n_s"],
+        problem["n_d"],
+        2,
+        2,
+        SHAPE,
+        θ,
+        (init_flat, apply_one),
+        triple,
+        jax.random.PRNGKey(0),
+        problem["fid"],
+        problem["der"],
+    )
+    imnn.fit(10.0, 0.1, patience=5, min_iterations=5, max_iterations=3)
+    assert len(imnn.history["detF"]) == 3
+    assert np.all(np.isfinite(imnn.history["detF"]))
+    # resume from the state: same weights, optimiser state carried over
+    again = GradientIMNN(
+        problem["n_s"],
+        problem["n_d"],
+        2,
+        2,
+        SHAPE,
+        θ,
+        (init_flat, apply_one),
+        triple,
+        imnn.state,
+        problem["fid"],
+        problem["der"],
+    )
+    for a, b in zip(
+        jax.tree.leaves(again.w), jax.tree.leaves(imnn.state.w), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)

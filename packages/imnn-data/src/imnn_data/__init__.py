@@ -6,6 +6,11 @@ from ._datasets import (
     numerical_gradient_datasets as numerical_gradient_datasets,
 )
 from ._factory import IMNN as IMNN
+from ._gaussian import (
+    DeepSet as DeepSet,
+    gaussian_data as gaussian_data,
+    gaussian_simulator as gaussian_simulator,
+)
 from ._gradient import GradientIMNN as GradientIMNN
 from ._gradient_family import (
     AggregatedGradientIMNN as AggregatedGradientIMNN,
@@ -26,8 +31,3 @@ from ._simulator import SimulatorIMNN as SimulatorIMNN
 from ._simulator_family import AggregatedSimulatorIMNN as AggregatedSimulatorIMNN
 from ._summariser import IMNNSummariser as IMNNSummariser
 from ._tfrecords import TFRecords as TFRecords
-from ._gaussian import (
-    DeepSet as DeepSet,
-    gaussian_data as gaussian_data,
-    gaussian_simulator as gaussian_simulator,
-)

@@ -10,8 +10,9 @@ import numpy as np
 import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from ._checks import check_device, check_devices, check_int
+from ._checks import check_array, check_device, check_devices, check_int
 from ._imnn import _IMNN, HISTORY_KEYS, _all_finite, _ProgressBar, _split3
+from ._inmemory import check_arrays
 from ._maths import f_statistics, loss_and_statistics
 from ._model import IMNNState
 
@@ -255,3 +256,61 @@ class _AggregatedIMNN(_IMNN):
             (w, opt_state, best_w, jnp.asarray(max_detF), hist, i, pc, nan, rng), best
         )
         self.state = IMNNState(self.state.w, self.state.opt_state)
+
+
+class HostArrays:
+    """Aggregated classes fed from arrays in host memory (mixin): batches are put
+    on the mesh one at a time, or kept there with `cache=True`."""
+
+    n_s: int
+    input_shape: tuple[int, ...]
+    _put: Any
+
+    def _set_host_arrays(
+        self,
+        fiducial,
+        derivative,
+        validation_fiducial,
+        validation_derivative,
+        der_shape,
+        hint,
+        prefetch,
+        cache,
+    ) -> None:
+        if prefetch is not None:
+            check_int(prefetch, "prefetch")
+        if not isinstance(cache, bool):
+            raise TypeError(f"`cache` must be a bool, got {type(cache).__name__}")
+        self.prefetch, self.cache = prefetch, cache
+        self._device_cache: dict[Any, list[Any]] = {}
+        train, val = check_arrays(
+            fiducial,
+            derivative,
+            validation_fiducial,
+            validation_derivative,
+            ((self.n_s, *self.input_shape), der_shape),
+            hint,
+            lambda v, s, n, h: check_array(v, s, n, h),
+        )
+        self.validate = val is not None
+        self._host = {False: self._layout(*train)}
+        if val is not None:
+            self._host[True] = self._layout(*val)
+
+    def _layout(self, fiducial: Any, derivative: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _host_batches(self, kind: str, validate: bool) -> Iterator[Any]:
+        data = self._host[validate][kind]
+        for i in range(len(jax.tree.leaves(data)[0])):
+            yield self._put(jax.tree.map(lambda a, i=i: a[i], data))
+
+    def _batches(self, kind: str, validate: bool, key: Any) -> Iterator[Any]:
+        if not self.cache:
+            yield from self._host_batches(kind, validate)
+            return
+        cached = self._device_cache.get((kind, validate))
+        if cached is None:
+            cached = list(self._host_batches(kind, validate))
+            self._device_cache[(kind, validate)] = cached
+        yield from cached

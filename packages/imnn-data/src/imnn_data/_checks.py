@@ -76,7 +76,7 @@ def check_array(value: Any, shape: tuple[int, ...], name: str, hint: str = "") -
     return value
 
 
-def check_device(value: Any, name: str) -> jax.Device:
+def check_device(value: Any, name: str) -> Any:
     if value is None:
         raise ValueError(
             f"`{name}` is None; expected a jax.Device such as jax.devices()[0]"
@@ -89,7 +89,7 @@ def check_device(value: Any, name: str) -> jax.Device:
     return value
 
 
-def check_devices(value: Any, name: str = "devices") -> list[jax.Device]:
+def check_devices(value: Any, name: str = "devices") -> list[Any]:
     if value is None:
         raise ValueError(f"`{name}` is None; expected a list of jax.Device")
     if not isinstance(value, list):

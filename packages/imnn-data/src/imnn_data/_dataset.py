@@ -60,6 +60,7 @@ def gather(
     whats: tuple[str, ...],
 ) -> Iterator[Any]:
     """Global batches: batch `i` of every device's iterator, concatenated."""
+    first_shape, first_what = shapes[0], whats[0]
     paired = len(shapes) > 1
     for i in range(n_steps):
         parts = []
@@ -79,7 +80,7 @@ def gather(
                     )
                 )
             else:
-                parts.append(check_batch(item, shapes[0], label, whats[0]))
+                parts.append(check_batch(item, first_shape, label, first_what))
         if paired:
             yield tuple(
                 np.concatenate([p[k] for p in parts]) for k in range(len(shapes))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._checks import check_divisible, check_int
-from ._tfrecords import TFRecords, _tf
+from ._tfrecords import TFRecords, _tf, no_autograph
 
 
 def _files(files: str | Path | Sequence[str | Path], name: str) -> list[str]:
@@ -97,6 +97,7 @@ def gradient_datasets(
     der = tf.data.TFRecordDataset(der_files)
     parse_der = functools.partial(writer.derivative_parser, n_params=n_params)
 
+    @no_autograph
     def parse_pair(f, d):
         return writer.parser(f), parse_der(d)
 

@@ -5,6 +5,7 @@ import json
 import time
 from pathlib import Path
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -90,7 +91,7 @@ def run(outdir: Path, *, quick: bool = False) -> str:
         2,
         INPUT_SHAPE,
         θ,
-        DeepSet(jax.random.key(3)),
+        eqx.filter_jit(DeepSet)(jax.random.key(3)),
         optax.adam(1e-2),
         jax.random.key(2),
         main,

@@ -59,6 +59,8 @@ def IMNN(
 
     The IMNN instance.
     """
+    cls: Any
+    args: tuple[Any, ...]
     common = (
         n_s,
         n_d,

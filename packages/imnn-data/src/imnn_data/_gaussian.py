@@ -1,5 +1,6 @@
 """The seed's Gaussian problem: 10 iid draws, parameters mean and variance."""
 
+import functools
 from typing import Any
 
 import equinox as eqx
@@ -21,6 +22,7 @@ def gaussian_simulator(key: PRNGKeyArray, θ: Float[Array, " 2"]) -> Float[Array
     return θ[0] + jax.random.normal(key, INPUT_SHAPE) * jnp.sqrt(θ[1])
 
 
+@functools.partial(jax.jit, static_argnums=(1, 2))
 def gaussian_data(
     key: PRNGKeyArray, n_s: int, n_d: int
 ) -> tuple[Float[Array, "n_s 10"], Float[Array, "n_d 10 2"]]:
@@ -32,6 +34,7 @@ def gaussian_data(
     return fiducial, derivative
 
 
+@functools.partial(jax.jit, static_argnums=(1, 2))
 def gaussian_numerical_data(
     key: PRNGKeyArray, n_s: int, n_d: int, δθ: Float[Array, " 2"]
 ) -> tuple[Float[Array, "n_s 10"], Float[Array, "n_d 2 2 10"]]:

@@ -8,11 +8,11 @@ from jax.sharding import Mesh
 from jaxtyping import Array, Float
 
 from ._imnn import _IMNN
-from ._inmemory import check_validation_pair, place
+from ._inmemory import InMemoryData
 from ._summaries import batch_apply, value_and_chain
 
 
-class GradientIMNN(_IMNN):
+class GradientIMNN(InMemoryData, _IMNN):
     """Information-maximising neural network fitted with known derivatives.
 
     The network's summaries of the `n_s` fiducial simulations give the covariance;
@@ -74,32 +74,16 @@ class GradientIMNN(_IMNN):
     def _set_data(
         self, fiducial, derivative, validation_fiducial, validation_derivative
     ) -> None:
-        fid_shape = (self.n_s, *self.input_shape)
         der_shape = (self.n_d, *self.input_shape, self.n_params)
         hint = "derivatives are (n_d, *input_shape, n_params)"
-        self.fiducial = place(fiducial, fid_shape, "fiducial", self.mesh)
-        self.derivative = place(derivative, der_shape, "derivative", self.mesh, hint)
-        self.validate = check_validation_pair(
+        self._set_arrays(
+            fiducial,
+            derivative,
             validation_fiducial,
             validation_derivative,
-            ("validation_fiducial", "validation_derivative"),
+            der_shape,
+            hint,
         )
-        if self.validate:
-            self.validation_fiducial = place(
-                validation_fiducial, fid_shape, "validation_fiducial", self.mesh
-            )
-            self.validation_derivative = place(
-                validation_derivative,
-                der_shape,
-                "validation_derivative",
-                self.mesh,
-                hint,
-            )
-
-    def _data(self, validate: bool):
-        if validate:
-            return self.validation_fiducial, self.validation_derivative
-        return self.fiducial, self.derivative
 
     def _summaries(self, w, data, key):
         fiducial, derivative = data

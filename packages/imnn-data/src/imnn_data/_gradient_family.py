@@ -1,6 +1,5 @@
 """Aggregated and dataset-fed IMNNs with known derivatives."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import jax
@@ -8,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ._aggregated import _AggregatedIMNN, device_major, host_layout
-from ._checks import check_array, check_divisible, check_int
+from ._aggregated import HostArrays, _AggregatedIMNN, device_major, host_layout
+from ._checks import check_divisible
 from ._dataset import gather
 from ._inmemory import check_validation_pair
 from ._summaries import batch_apply, value_and_chain
@@ -51,7 +50,7 @@ class _GradientFamily(_AggregatedIMNN):
         return x, dx
 
 
-class AggregatedGradientIMNN(_GradientFamily):
+class AggregatedGradientIMNN(HostArrays, _GradientFamily):
     """[`imnn_data.GradientIMNN`][] for data that does not fit on a device.
 
     The simulations stay in host memory and are fed `n_per_device` at a time to
@@ -86,8 +85,8 @@ class AggregatedGradientIMNN(_GradientFamily):
         key_or_state: Any,
         fiducial: Float[Array, "n_s ..."],
         derivative: Float[Array, "n_d ... n_params"],
-        host: jax.Device,
-        devices: list[jax.Device],
+        host: Any,
+        devices: list[Any],
         n_per_device: int,
         validation_fiducial: Float[Array, "n_s ..."] | None = None,
         validation_derivative: Float[Array, "n_d ... n_params"] | None = None,
@@ -107,27 +106,18 @@ class AggregatedGradientIMNN(_GradientFamily):
         )
         self._set_devices(host, devices, n_per_device)
         self._set_shapes()
-        if prefetch is not None:
-            check_int(prefetch, "prefetch")
-        if not isinstance(cache, bool):
-            raise TypeError(f"`cache` must be a bool, got {type(cache).__name__}")
-        self.prefetch, self.cache = prefetch, cache
-        self._device_cache: dict[Any, list[Any]] = {}
-        fid_shape = (self.n_s, *self.input_shape)
         der_shape = (self.n_d, *self.input_shape, self.n_params)
         hint = "derivatives are (n_d, *input_shape, n_params)"
-        check_array(fiducial, fid_shape, "fiducial")
-        check_array(derivative, der_shape, "derivative", hint)
-        self.validate = check_validation_pair(
+        self._set_host_arrays(
+            fiducial,
+            derivative,
             validation_fiducial,
             validation_derivative,
-            ("validation_fiducial", "validation_derivative"),
+            der_shape,
+            hint,
+            prefetch,
+            cache,
         )
-        self._host = {False: self._layout(fiducial, derivative)}
-        if self.validate:
-            check_array(validation_fiducial, fid_shape, "validation_fiducial")
-            check_array(validation_derivative, der_shape, "validation_derivative", hint)
-            self._host[True] = self._layout(validation_fiducial, validation_derivative)
 
     def _layout(self, fiducial, derivative) -> dict[str, Any]:
         dtype = jnp.result_type(float)
@@ -141,25 +131,6 @@ class AggregatedGradientIMNN(_GradientFamily):
             ),
             "remaining": host_layout(fiducial[self.n_d :], n, g),
         }
-
-    def _batches(self, kind, validate, key) -> Iterator[Any]:
-        if self.cache:
-            cached = self._device_cache.get((kind, validate))
-            if cached is None:
-                cached = list(self._host_batches(kind, validate))
-                self._device_cache[(kind, validate)] = cached
-            yield from cached
-        else:
-            yield from self._host_batches(kind, validate)
-
-    def _host_batches(self, kind, validate) -> Iterator[Any]:
-        data = self._host[validate][kind]
-        n = dict(self._streams())[kind]
-        for i in range(n):
-            if kind == "main":
-                yield self._put((data[0][i], data[1][i]))
-            else:
-                yield self._put(data[i])
 
 
 class DatasetGradientIMNN(_GradientFamily):
@@ -201,8 +172,8 @@ class DatasetGradientIMNN(_GradientFamily):
         key_or_state: Any,
         main: list[Any],
         remaining: list[Any],
-        host: jax.Device,
-        devices: list[jax.Device],
+        host: Any,
+        devices: list[Any],
         n_per_device: int,
         validation_main: list[Any] | None = None,
         validation_remaining: list[Any] | None = None,

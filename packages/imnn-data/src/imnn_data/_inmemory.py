@@ -41,3 +41,64 @@ def place(
             f"the {size} devices of mesh axis {axis!r}; expected a multiple of {size}"
         )
     return jax.device_put(array, NamedSharding(mesh, PartitionSpec(axis)))
+
+
+def check_arrays(
+    fiducial: Any,
+    derivative: Any,
+    validation_fiducial: Any,
+    validation_derivative: Any,
+    shapes: tuple[tuple[int, ...], tuple[int, ...]],
+    hint: str,
+    put: Any,
+) -> tuple[tuple[Any, Any], tuple[Any, Any] | None]:
+    """Check the fitting arrays and the optional validation pair with `put(value,
+    shape, name, hint)`; return `(fitting, validation or None)`."""
+    fid_shape, der_shape = shapes
+    train = (
+        put(fiducial, fid_shape, "fiducial", ""),
+        put(derivative, der_shape, "derivative", hint),
+    )
+    names = ("validation_fiducial", "validation_derivative")
+    if not check_validation_pair(validation_fiducial, validation_derivative, names):
+        return train, None
+    return train, (
+        put(validation_fiducial, fid_shape, names[0], ""),
+        put(validation_derivative, der_shape, names[1], hint),
+    )
+
+
+class InMemoryData:
+    """Fitting and validation arrays held on the device(s) (mixin)."""
+
+    mesh: Mesh | None
+    n_s: int
+    input_shape: tuple[int, ...]
+
+    def _set_arrays(
+        self,
+        fiducial,
+        derivative,
+        validation_fiducial,
+        validation_derivative,
+        der_shape,
+        hint,
+    ) -> None:
+        train, val = check_arrays(
+            fiducial,
+            derivative,
+            validation_fiducial,
+            validation_derivative,
+            ((self.n_s, *self.input_shape), der_shape),
+            hint,
+            lambda v, s, n, h: place(v, s, n, self.mesh, h),
+        )
+        self.fiducial, self.derivative = train
+        self.validate = val is not None
+        if val is not None:
+            self.validation_fiducial, self.validation_derivative = val
+
+    def _data(self, validate: bool):
+        if validate:
+            return self.validation_fiducial, self.validation_derivative
+        return self.fiducial, self.derivative

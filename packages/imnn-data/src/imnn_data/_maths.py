@@ -118,7 +118,7 @@ def regularisation(C: Float[Array, "s s"], invC: Float[Array, "s s"]) -> Array:
     return jnp.linalg.norm(C - eye) + jnp.linalg.norm(invC - eye)
 
 
-def regularisation_strength(Λ2: Array, λ: Array, α: Array) -> Array:
+def regularisation_strength(Λ2: Array, λ: Array | float, α: Array | float) -> Array:
     """`r(Λ₂) = λΛ₂ / (Λ₂ + exp(-αΛ₂))` (the sign the original's code uses)."""
     return λ * Λ2 / (Λ2 + jnp.exp(-α * Λ2))
 

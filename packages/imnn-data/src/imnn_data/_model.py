@@ -134,8 +134,8 @@ def _from_triple(init_fn, update_fn, get_params) -> optax.GradientTransformation
     def init(params):
         return _TripleState(jnp.zeros((), jnp.int32), init_fn(params))
 
-    def update(grads, state, params=None):
-        inner = update_fn(state.step, grads, state.inner)
+    def update(updates, state, params=None):
+        inner = update_fn(state.step, updates, state.inner)
         new = get_params(inner)
         old = get_params(state.inner)
         updates = jax.tree.map(lambda a, b: a - b, new, old)

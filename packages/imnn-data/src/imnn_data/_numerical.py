@@ -8,12 +8,12 @@ from jaxtyping import Array, Float
 
 from ._checks import check_array
 from ._imnn import _IMNN
-from ._inmemory import check_validation_pair, place
+from ._inmemory import InMemoryData
 from ._maths import numerical_derivative
 from ._summaries import batch_apply
 
 
-class NumericalGradientIMNN(_IMNN):
+class NumericalGradientIMNN(InMemoryData, _IMNN):
     """Information-maximising neural network fitted with numerical derivatives.
 
     The derivative of the summaries is the finite difference
@@ -64,35 +64,19 @@ class NumericalGradientIMNN(_IMNN):
     def _set_data(
         self, fiducial, derivative, validation_fiducial, validation_derivative
     ) -> None:
-        fid_shape = (self.n_s, *self.input_shape)
         der_shape = (self.n_d, 2, self.n_params, *self.input_shape)
         hint = (
             "numerical derivatives are (n_d, 2, n_params, *input_shape): "
             "[:, 0] below and [:, 1] above θ_fid"
         )
-        self.fiducial = place(fiducial, fid_shape, "fiducial", self.mesh)
-        self.derivative = place(derivative, der_shape, "derivative", self.mesh, hint)
-        self.validate = check_validation_pair(
+        self._set_arrays(
+            fiducial,
+            derivative,
             validation_fiducial,
             validation_derivative,
-            ("validation_fiducial", "validation_derivative"),
+            der_shape,
+            hint,
         )
-        if self.validate:
-            self.validation_fiducial = place(
-                validation_fiducial, fid_shape, "validation_fiducial", self.mesh
-            )
-            self.validation_derivative = place(
-                validation_derivative,
-                der_shape,
-                "validation_derivative",
-                self.mesh,
-                hint,
-            )
-
-    def _data(self, validate: bool):
-        if validate:
-            return self.validation_fiducial, self.validation_derivative
-        return self.fiducial, self.derivative
 
     def _summaries(self, w, data, key):
         fiducial, derivative = data

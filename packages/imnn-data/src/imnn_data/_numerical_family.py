@@ -1,15 +1,13 @@
 """Aggregated and dataset-fed IMNNs with numerical derivatives."""
 
-from collections.abc import Iterator
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from ._aggregated import _AggregatedIMNN, device_major, host_layout
-from ._checks import check_array, check_divisible, check_int, check_list
+from ._aggregated import HostArrays, _AggregatedIMNN, device_major, host_layout
+from ._checks import check_array, check_divisible, check_list
 from ._dataset import gather
 from ._inmemory import check_validation_pair
 from ._maths import numerical_derivative
@@ -59,7 +57,7 @@ class _NumericalFamily(_AggregatedIMNN):
         return x, numerical_derivative(x_pm, self.δθ.astype(x_pm.dtype))
 
 
-class AggregatedNumericalGradientIMNN(_NumericalFamily):
+class AggregatedNumericalGradientIMNN(HostArrays, _NumericalFamily):
     """[`imnn_data.NumericalGradientIMNN`][] for data that does not fit on a device.
 
     Summaries are computed `n_per_device` at a time on each of `devices` and the
@@ -86,8 +84,8 @@ class AggregatedNumericalGradientIMNN(_NumericalFamily):
         fiducial: Float[Array, "n_s ..."],
         derivative: Float[Array, "n_d 2 n_params ..."],
         δθ: Float[Array, " n_params"],
-        host: jax.Device,
-        devices: list[jax.Device],
+        host: Any,
+        devices: list[Any],
         n_per_device: int,
         validation_fiducial: Float[Array, "n_s ..."] | None = None,
         validation_derivative: Float[Array, "n_d 2 n_params ..."] | None = None,
@@ -108,28 +106,17 @@ class AggregatedNumericalGradientIMNN(_NumericalFamily):
         self._set_δθ(δθ)
         self._set_devices(host, devices, n_per_device)
         self._set_shapes()
-        if prefetch is not None:
-            check_int(prefetch, "prefetch")
-        if not isinstance(cache, bool):
-            raise TypeError(f"`cache` must be a bool, got {type(cache).__name__}")
-        self.prefetch, self.cache = prefetch, cache
-        self._device_cache: dict[Any, list[Any]] = {}
-        fid_shape = (self.n_s, *self.input_shape)
         der_shape = (self.n_d, 2, self.n_params, *self.input_shape)
-        check_array(fiducial, fid_shape, "fiducial")
-        check_array(derivative, der_shape, "derivative", _HINT)
-        self.validate = check_validation_pair(
+        self._set_host_arrays(
+            fiducial,
+            derivative,
             validation_fiducial,
             validation_derivative,
-            ("validation_fiducial", "validation_derivative"),
+            der_shape,
+            _HINT,
+            prefetch,
+            cache,
         )
-        self._host = {False: self._layout(fiducial, derivative)}
-        if self.validate:
-            check_array(validation_fiducial, fid_shape, "validation_fiducial")
-            check_array(
-                validation_derivative, der_shape, "validation_derivative", _HINT
-            )
-            self._host[True] = self._layout(validation_fiducial, validation_derivative)
 
     def _layout(self, fiducial, derivative) -> dict[str, Any]:
         dtype = jnp.result_type(float)
@@ -139,17 +126,6 @@ class AggregatedNumericalGradientIMNN(_NumericalFamily):
             "fiducial": host_layout(np.asarray(fiducial, dtype), n, g),
             "derivative": host_layout(flat, n, g),
         }
-
-    def _batches(self, kind, validate, key) -> Iterator[Any]:
-        if self.cache:
-            cached = self._device_cache.get((kind, validate))
-            if cached is None:
-                cached = [self._put(b) for b in self._host[validate][kind]]
-                self._device_cache[(kind, validate)] = cached
-            yield from cached
-        else:
-            for b in self._host[validate][kind]:
-                yield self._put(b)
 
 
 class DatasetNumericalGradientIMNN(_NumericalFamily):
@@ -185,8 +161,8 @@ class DatasetNumericalGradientIMNN(_NumericalFamily):
         fiducial: list[Any],
         derivative: list[Any],
         δθ: Float[Array, " n_params"],
-        host: jax.Device,
-        devices: list[jax.Device],
+        host: Any,
+        devices: list[Any],
         n_per_device: int,
         validation_fiducial: list[Any] | None = None,
         validation_derivative: list[Any] | None = None,

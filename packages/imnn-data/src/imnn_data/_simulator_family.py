@@ -40,8 +40,8 @@ class AggregatedSimulatorIMNN(_AggregatedIMNN):
         optimiser: Any,
         key_or_state: Any,
         simulator: Callable[[Any, Array], Array],
-        host: jax.Device,
-        devices: list[jax.Device],
+        host: Any,
+        devices: list[Any],
         n_per_device: int,
     ):
         super().__init__(

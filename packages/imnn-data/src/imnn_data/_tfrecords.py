@@ -247,8 +247,9 @@ class TFRecords:
             return lambda sim, counter: self.fiducial_serialiser(
                 sim, counter, get_simulation
             )
+        n = int(n_params or 0)
         return lambda sim, counter: self.derivative_serialiser(
-            sim, counter, get_simulation, n_params
+            sim, counter, get_simulation, n
         )
 
     def write_record(
@@ -490,3 +491,14 @@ class TFRecords:
 
 
 TFRecords.TFRecords = TFRecords
+
+
+def no_autograph(function: Any) -> Any:
+    """Mark `function` so that tf.data's AutoGraph calls it as it is: the parsers
+    use explicit `tf.cond`, and AutoGraph's conversion cache can mix up methods."""
+    function.autograph_info__ = {}
+    return function
+
+
+for _name in ("parser", "derivative_parser", "numerical_derivative_parser"):
+    no_autograph(getattr(TFRecords, _name))
