@@ -214,3 +214,54 @@ def test_broken_files_are_named(arrays, tmp_path, problem):
     )
     with pytest.raises(ValueError, match=f"{files[0]} is truncated or corrupt"):
         imnn.get_summaries()
+
+
+def test_numerical_records_feed_the_dataset_class(tmp_path, problem, h):
+    # numerical records written by the writer, read by the library's per-device
+    # layout on 2 devices, give the summaries of the in-memory class
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from imnn_data import NumericalGradientIMNN
+
+    δθ = jnp.array([0.1, 0.1])
+    fid, nder = h.make_numerical(jax.random.key(3), 20, 10, δθ)
+    writer = TFRecords(record_size=0.001)
+    writer.write_record(20, lambda s: fid[s], directory=tmp_path)
+    writer.write_record(
+        10,
+        lambda s, d, p: nder[s, d, p],
+        fiducial=False,
+        n_params=2,
+        directory=tmp_path,
+    )
+    fiducial, derivative = numerical_gradient_datasets(
+        tmp_path / "fiducial_*.tfrecords",
+        tmp_path / "derivative_*.tfrecords",
+        20,
+        10,
+        2,
+        2,
+        5,
+    )
+    dev = jax.devices()
+    args = (
+        20,
+        10,
+        2,
+        2,
+        (3, 4),
+        jnp.array([0.0, 1.0]),
+        problem["model"],
+        optax.adam(1e-3),
+        jax.random.key(0),
+    )
+    ds = DatasetNumericalGradientIMNN(
+        *args, fiducial, derivative, δθ, dev[0], dev[:2], 5
+    )
+    ref = NumericalGradientIMNN(*args, fid, nder, δθ)
+    x, dx = ds.get_summaries()
+    x_ref, dx_ref = ref.get_summaries()
+    np.testing.assert_allclose(x, x_ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-4, atol=1e-5)
