@@ -1,9 +1,9 @@
 """Benchmark of eventsnn: a 5-100-3 EventProp network, budgets 50/53, batch 64.
 
 Prints compile time, forward time, EventProp forward+backward time and the time of
-one Yin-Yang training epoch (4992 samples, Adam). If jaxsnn (0.2.x API) is
-importable in the same environment, the same is measured through it and the ratio
-is printed; otherwise the figures recorded for jaxsnn 0.2.1 on a 2-core CPU (in the
+one Yin-Yang training epoch (4992 samples, Adam). If jaxsnn 0.3 (PyPI) is importable
+in the same environment, the same network is measured through it and the ratio is
+printed; otherwise the figures recorded for jaxsnn 0.2.1 on a 2-core CPU (in the
 research notes) are shown for orientation, which is not a same-run comparison.
 
 Run: `hatch run bench:eventsnn` or `python benchmarks/eventsnn.py [--quick]`.
@@ -101,40 +101,57 @@ def bench_eventsnn(batch, repeats, n_batches):
     }
 
 
-def bench_jaxsnn(batch, repeats):  # pragma: no cover - needs jaxsnn 0.2.x
-    from jaxsnn.base.compose import serial
-    from jaxsnn.base.params import LIFParameters
-    from jaxsnn.event.modules.leaky_integrate_and_fire import EventPropLIF
-    from jaxsnn.event.types import EventPropSpike
+def bench_jaxsnn(batch, repeats):  # pragma: no cover - needs jaxsnn 0.3
+    """The same network through jaxsnn 0.3's Topology API (forward and gradient)."""
+    from jaxsnn.event.modules import LIF, Linear, Source
+    from jaxsnn.event.modules.lif.lif import LIFParameters
+    from jaxsnn.event.topology import Topology
+    from jaxsnn.event.types import Spike
 
     params = LIFParameters(v_th=1.0, v_reset=-1000.0)
     t_max = 4 * 5e-3
-    init, apply = serial(
-        EventPropLIF(100, 50, t_max, params, mean=2.0, std=1.5),
-        EventPropLIF(3, 53, t_max, params, mean=1.0, std=1.0),
+    builder = Topology(t_max=t_max, backprop_method="eventprop")
+    builder.add(
+        {
+            "inp": Source(5),
+            "syn1": Linear(mean=2.0, std=1.5, min_delay=0.0),
+            "lif1": LIF(100, 50, params),
+            "syn2": Linear(mean=1.0, std=1.0, min_delay=0.0),
+            "lif2": LIF(3, 53, params),
+        }
     )
-    _, weights = init(jax.random.PRNGKey(0), 5)
-    x, y = es.yinyang_dataset(jax.random.PRNGKey(1), batch)
-    xs = EventPropSpike(x.time, x.idx, x.current)
-    vapply = jax.vmap(apply, in_axes=(None, 0, None, None))
-
-    def loss(w, x, y):
-        out = vapply(w, x, None, None)[2]
-        first = es.first_spike(
-            es.EventPropSpike(out.time, out.idx, out.current), 105, 3, t_max
+    builder.connect(
+        [("inp", "syn1"), ("syn1", "lif1"), ("lif1", "syn2"), ("syn2", "lif2")]
+    )
+    init, apply = builder.done()
+    weights = init(jax.random.PRNGKey(0))
+    x, _ = es.yinyang_dataset(jax.random.PRNGKey(1), batch)
+    inputs = {
+        "inp": Spike(
+            time=x.time,
+            idx=x.idx,
+            current=x.current,
+            layer_idx=jax.numpy.zeros_like(x.idx),
+            internal=jax.numpy.ones(x.idx.shape, bool),
         )
-        return es.ttfs_cross_entropy(first, y, 5e-3)
+    }
 
-    fwd = jax.jit(lambda w, x: vapply(w, x, None, None)[2].time)
+    def out_times(w, inp):
+        return apply(inp, w)["lif2"].time
+
+    def loss(w, inp):
+        return jax.numpy.sum(jax.numpy.minimum(out_times(w, inp), t_max) ** 2)
+
+    fwd = jax.jit(out_times)
     grad = jax.jit(jax.value_and_grad(loss))
     t0 = time.perf_counter()
-    jax.block_until_ready(fwd(weights, xs))
-    jax.block_until_ready(grad(weights, xs, y))
+    jax.block_until_ready(fwd(weights, inputs))
+    jax.block_until_ready(grad(weights, inputs))
     compile_s = time.perf_counter() - t0
     return {
         "compile_s": compile_s,
-        "forward_ms": _median_time(lambda: fwd(weights, xs), repeats) * 1e3,
-        "fwd_bwd_ms": _median_time(lambda: grad(weights, xs, y), repeats) * 1e3,
+        "forward_ms": _median_time(lambda: fwd(weights, inputs), repeats) * 1e3,
+        "fwd_bwd_ms": _median_time(lambda: grad(weights, inputs), repeats) * 1e3,
     }
 
 
@@ -148,7 +165,7 @@ def main():
     ours = bench_eventsnn(64, repeats, n_batches)
     try:
         theirs = bench_jaxsnn(64, repeats)
-        label = "jaxsnn (same run)"
+        label = "jaxsnn 0.3 (same run)"
     except Exception as e:
         print(
             f"jaxsnn not measured ({type(e).__name__}: {e}); showing recorded figures"
