@@ -122,7 +122,7 @@ def train_yinyang(
     - `mean`, `std`: initial weight statistics of the two layers.
     - `params`: neuron parameters (default: see [`eventsnn.yinyang_network`][]).
     - `t_cap`: in units of `tau_syn`, cap the first-spike times seen by the loss.
-    - `clip`: clip the gradient to this global norm (EventProp gradients spike when
+    - `clip`: clip each gradient entry to `[-clip, clip]` (EventProp gradients spike when
         a neuron barely reaches threshold).
 
     **Returns:**
@@ -146,7 +146,7 @@ def train_yinyang(
     schedule = optax.exponential_decay(learning_rate, max(n_batches, 1), lr_decay)
     optimizer = optax.adam(schedule)
     if clip is not None:
-        optimizer = optax.chain(optax.clip_by_global_norm(clip), optimizer)
+        optimizer = optax.chain(optax.clip(clip), optimizer)
     opt_state = optimizer.init(weights)
 
     def loss_fn(w, x, y):
