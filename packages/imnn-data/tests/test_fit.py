@@ -154,8 +154,9 @@ def _nan_after(step):
     return optax.GradientTransformation(init, update)
 
 
-def test_nan_stops_fit_and_keeps_best_weights(problem):
-    imnn = build(problem, optimiser=_nan_after(3))
+@pytest.mark.parametrize("cls", [GradientIMNN, AggregatedGradientIMNN])
+def test_nan_stops_fit_and_keeps_best_weights(problem, cls):
+    imnn = build(problem, cls=cls, optimiser=_nan_after(3))
     with pytest.warns(RuntimeWarning, match="NaN"):
         imnn.fit(
             10.0, 0.1, patience=50, min_iterations=50, max_iterations=50, print_rate=1
