@@ -52,8 +52,8 @@ def yinyang_network(
     n_spikes_hidden: int = 125,
     params: LIFParameters | None = None,
     *,
-    mean: tuple[float, float] = (2.0, 1.0),
-    std: tuple[float, float] = (1.5, 1.0),
+    mean: tuple[float, float] = (3.0, 1.0),
+    std: tuple[float, float] = (3.0, 1.0),
 ):
     """The Yin-Yang network: 5 inputs, `hidden` EventProp LIF neurons, 3 outputs.
 
@@ -83,22 +83,22 @@ def yinyang_network(
 
 def train_yinyang(
     *,
-    epochs: int = 12,
+    epochs: int = 20,
     n_train: int = 4992,
     n_test: int = 1000,
     batch_size: int = 64,
     hidden: int = 120,
     n_spikes_hidden: int = 125,
     learning_rate: float = 3e-3,
-    lr_decay: float = 0.97,
+    lr_decay: float = 0.93,
     seed: int = 0,
     progress: bool = True,
     max_batches: int | None = None,
     loss: str = "ce",
-    softmax_tau: float | None = 1e-3,
+    softmax_tau: float | None = 5e-4,
     reg: float = 0.1,
-    mean: tuple[float, float] = (2.0, 1.0),
-    std: tuple[float, float] = (1.5, 1.0),
+    mean: tuple[float, float] = (3.0, 1.0),
+    std: tuple[float, float] = (3.0, 1.0),
     params: LIFParameters | None = None,
     clip: float | None = None,
     t_cap: float | None = 2.0,
