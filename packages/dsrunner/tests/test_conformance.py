@@ -73,8 +73,6 @@ def test_stepper_matches_dsrunner():
     assert jnp.array_equal(traj["V"], runner.mon.V)
 
 
-# Sibling plugins that fail to import (while under construction) must not hide ours.
-@pytest.mark.filterwarnings("ignore::rollax.PluginWarning")
 def test_entry_point_discovered():
     assert "dsrunner-lif" in rollax.steppers()
     assert "dsrunner-hh" in rollax.steppers()
@@ -84,7 +82,6 @@ def test_entry_point_discovered():
     assert rollax.get_demo("dsrunner").name == "dsrunner"
 
 
-@pytest.mark.filterwarnings("ignore::rollax.PluginWarning")
 def test_demo_quick(tmp_path):
     summary = rollax.get_demo("dsrunner")(tmp_path, quick=True)
     assert "Hz" in summary
