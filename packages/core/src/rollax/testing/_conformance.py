@@ -44,13 +44,27 @@ from ._helpers import (
 )
 
 
+def _missing(fixture: str, what: str):
+    raise NotImplementedError(f"define a `{fixture}` fixture returning {what}")
+
+
 class _Suite:
+    """The checks every protocol shares.
+
+    A suite names its fixtures after its protocol (`stepper`/`state`, ...) and maps
+    them onto the generic `subject` (what is called), `sample`, `samples` (a batch)
+    and `bad_sample`; `_apply(subject, sample, key)` makes one call.
+    """
+
+    protocol: ClassVar[type]
     rtol: ClassVar[float] = 1e-5
     """Relative tolerance between eager, jitted and vmapped results."""
     atol: ClassVar[float] = 1e-6
     """Absolute tolerance between eager, jitted and vmapped results."""
     error_types: ClassVar[tuple[type[Exception], ...]] = (ValueError, TypeError)
     """Exception types accepted for an input of the wrong shape."""
+    jittable: ClassVar[bool] = True
+    vmappable: ClassVar[bool] = True
 
     @pytest.fixture
     def key(self):
@@ -58,13 +72,56 @@ class _Suite:
         return jax.random.key(0)
 
     @staticmethod
-    def _check_name(obj: Any, base: type) -> None:
-        cls = type(obj)
-        assert isinstance(obj, base), f"{cls.__name__} must subclass {base.__name__}"
+    def _apply(subject: Any, sample: Any, key: Any) -> Any:
+        raise NotImplementedError
+
+    def test_has_name(self, implementation):
+        cls = type(implementation)
+        assert isinstance(implementation, self.protocol), (
+            f"{cls.__name__} must subclass {self.protocol.__name__}"
+        )
         name = getattr(cls, "name", None)
         assert isinstance(name, str) and name, (
             f"{cls.__name__} needs a class-level `name`, its registry key"
         )
+
+    def test_output_is_finite(self, subject, sample, key):
+        assert_finite(self._apply(subject, sample, key), "the output")
+
+    def test_deterministic(self, subject, sample, key):
+        assert_trees_equal(
+            self._apply(subject, sample, key), self._apply(subject, sample, key)
+        )
+
+    def test_jit(self, subject, sample, key):
+        if not self.jittable:
+            pytest.skip("orchestrates on the host (jittable = False)")
+        jitted = eqx.filter_jit(self._apply)
+        assert_trees_close(
+            jitted(subject, sample, key),
+            self._apply(subject, sample, key),
+            rtol=self.rtol,
+            atol=self.atol,
+        )
+
+    def test_vmap(self, subject, samples, key):
+        if not self.vmappable:
+            pytest.skip("orchestrates on the host (vmappable = False)")
+        n = jax.tree.leaves(samples)[0].shape[0]
+        keys = jax.random.split(key, n)
+        out = jax.vmap(lambda x, k: self._apply(subject, x, k))(samples, keys)
+        for i in range(n):
+            assert_trees_close(
+                unstack(out, i),
+                self._apply(subject, unstack(samples, i), keys[i]),
+                rtol=self.rtol,
+                atol=self.atol,
+            )
+
+    def test_wrong_shape_is_a_clear_error(self, subject, bad_sample, key):
+        with pytest.raises(self.error_types) as excinfo:
+            self._apply(subject, bad_sample, key)
+        assert_clear_error(excinfo)
 
 
 class StepperTests(_Suite):
@@ -75,13 +132,15 @@ class StepperTests(_Suite):
     `bad_state` (a state of the wrong shape; default: a spurious trailing axis).
     """
 
+    protocol = AbstractStepper
+
     @pytest.fixture
     def stepper(self) -> AbstractStepper:
-        raise NotImplementedError("define a `stepper` fixture returning an instance")
+        _missing("stepper", "an instance")
 
     @pytest.fixture
     def state(self) -> Any:
-        raise NotImplementedError("define a `state` fixture returning one state")
+        _missing("state", "one state")
 
     @pytest.fixture
     def batch(self, state):
@@ -91,43 +150,32 @@ class StepperTests(_Suite):
     def bad_state(self, state):
         return add_trailing_axis(state)
 
-    def test_has_name(self, stepper):
-        self._check_name(stepper, AbstractStepper)
+    @pytest.fixture
+    def implementation(self, stepper):
+        return stepper
+
+    @pytest.fixture
+    def subject(self, stepper):
+        return stepper
+
+    @pytest.fixture
+    def sample(self, state):
+        return state
+
+    @pytest.fixture
+    def samples(self, batch):
+        return batch
+
+    @pytest.fixture
+    def bad_sample(self, bad_state):
+        return bad_state
+
+    @staticmethod
+    def _apply(subject, sample, key):
+        return subject(sample, key=key)
 
     def test_step_preserves_structure(self, stepper, state, key):
         assert_same_structure(stepper(state, key=key), state)
-
-    def test_step_is_finite(self, stepper, state, key):
-        assert_finite(stepper(state, key=key), "the stepped state")
-
-    def test_deterministic(self, stepper, state, key):
-        assert_trees_equal(stepper(state, key=key), stepper(state, key=key))
-
-    def test_jit(self, stepper, state, key):
-        jitted = eqx.filter_jit(lambda s, x, k: s(x, key=k))
-        assert_trees_close(
-            jitted(stepper, state, key),
-            stepper(state, key=key),
-            rtol=self.rtol,
-            atol=self.atol,
-        )
-
-    def test_vmap(self, stepper, batch, key):
-        n = jax.tree.leaves(batch)[0].shape[0]
-        keys = jax.random.split(key, n)
-        out = jax.vmap(lambda x, k: stepper(x, key=k))(batch, keys)
-        for i in range(n):
-            assert_trees_close(
-                unstack(out, i),
-                stepper(unstack(batch, i), key=keys[i]),
-                rtol=self.rtol,
-                atol=self.atol,
-            )
-
-    def test_wrong_shape_is_a_clear_error(self, stepper, bad_state, key):
-        with pytest.raises(self.error_types) as excinfo:
-            stepper(bad_state, key=key)
-        assert_clear_error(excinfo)
 
 
 class RunnerTests(_Suite):
@@ -138,16 +186,15 @@ class RunnerTests(_Suite):
     or `vmappable = False` for runners that orchestrate on the host.
     """
 
-    jittable: ClassVar[bool] = True
-    vmappable: ClassVar[bool] = True
+    protocol = AbstractRunner
 
     @pytest.fixture
     def runner(self) -> AbstractRunner:
-        raise NotImplementedError("define a `runner` fixture returning an instance")
+        _missing("runner", "an instance")
 
     @pytest.fixture
     def state(self) -> Any:
-        raise NotImplementedError("define a `state` fixture returning one state")
+        _missing("state", "one initial state")
 
     @pytest.fixture
     def num_steps(self) -> int:
@@ -161,54 +208,37 @@ class RunnerTests(_Suite):
     def bad_state(self, state):
         return add_trailing_axis(state)
 
-    def test_has_name(self, runner):
-        self._check_name(runner, AbstractRunner)
+    @pytest.fixture
+    def implementation(self, runner):
+        return runner
+
+    @pytest.fixture
+    def subject(self, runner, num_steps):
+        return runner, num_steps
+
+    @pytest.fixture
+    def sample(self, state):
+        return state
+
+    @pytest.fixture
+    def samples(self, batch):
+        return batch
+
+    @pytest.fixture
+    def bad_sample(self, bad_state):
+        return bad_state
+
+    @staticmethod
+    def _apply(subject, sample, key):
+        runner, num_steps = subject
+        return runner.run(sample, num_steps, key=key)
 
     def test_run_returns_final_state_and_outputs(self, runner, state, num_steps, key):
         result = runner.run(state, num_steps, key=key)
         assert isinstance(result, tuple) and len(result) == 2, (
             "run must return a tuple (final_state, outputs)"
         )
-        final, outputs = result
-        assert_same_structure(final, state)
-        assert_finite(final, "the final state")
-        assert_finite(outputs, "the run's outputs")
-
-    def test_deterministic(self, runner, state, num_steps, key):
-        assert_trees_equal(
-            runner.run(state, num_steps, key=key),
-            runner.run(state, num_steps, key=key),
-        )
-
-    def test_jit(self, runner, state, num_steps, key):
-        if not self.jittable:
-            pytest.skip("runner orchestrates on the host (jittable = False)")
-        jitted = eqx.filter_jit(lambda r, x, k: r.run(x, num_steps, key=k))
-        assert_trees_close(
-            jitted(runner, state, key),
-            runner.run(state, num_steps, key=key),
-            rtol=self.rtol,
-            atol=self.atol,
-        )
-
-    def test_vmap(self, runner, batch, num_steps, key):
-        if not self.vmappable:
-            pytest.skip("runner orchestrates on the host (vmappable = False)")
-        n = jax.tree.leaves(batch)[0].shape[0]
-        keys = jax.random.split(key, n)
-        out = jax.vmap(lambda x, k: runner.run(x, num_steps, key=k))(batch, keys)
-        for i in range(n):
-            assert_trees_close(
-                unstack(out, i),
-                runner.run(unstack(batch, i), num_steps, key=keys[i]),
-                rtol=self.rtol,
-                atol=self.atol,
-            )
-
-    def test_wrong_shape_is_a_clear_error(self, runner, bad_state, num_steps, key):
-        with pytest.raises(self.error_types) as excinfo:
-            runner.run(bad_state, num_steps, key=key)
-        assert_clear_error(excinfo)
+        assert_same_structure(result[0], state)
 
 
 class LayerTests(_Suite):
@@ -220,20 +250,21 @@ class LayerTests(_Suite):
     `differentiable = False` for layers without trainable float parameters.
     """
 
+    protocol = AbstractLayer
     check_output_shape: ClassVar[bool] = True
     differentiable: ClassVar[bool] = True
 
     @pytest.fixture
     def layer(self) -> AbstractLayer:
-        raise NotImplementedError("define a `layer` fixture returning an instance")
+        _missing("layer", "an instance")
 
     @pytest.fixture
     def input_shape(self) -> tuple[int, ...]:
-        raise NotImplementedError("define an `input_shape` fixture")
+        _missing("input_shape", "the shape of one input sample")
 
     @pytest.fixture
     def inputs(self) -> Any:
-        raise NotImplementedError("define an `inputs` fixture returning one sample")
+        _missing("inputs", "one input sample")
 
     @pytest.fixture
     def batch(self, inputs):
@@ -247,8 +278,30 @@ class LayerTests(_Suite):
     def initialised(self, layer, input_shape, key):
         return layer.init(key, input_shape)
 
-    def test_has_name(self, layer):
-        self._check_name(layer, AbstractLayer)
+    @pytest.fixture
+    def implementation(self, layer):
+        return layer
+
+    @pytest.fixture
+    def subject(self, layer, initialised):
+        return layer, initialised[1]
+
+    @pytest.fixture
+    def sample(self, inputs):
+        return inputs
+
+    @pytest.fixture
+    def samples(self, batch):
+        return batch
+
+    @pytest.fixture
+    def bad_sample(self, bad_inputs):
+        return bad_inputs
+
+    @staticmethod
+    def _apply(subject, sample, key):
+        layer, params = subject
+        return layer.apply(params, sample, key=key)
 
     def test_init_is_deterministic(self, layer, input_shape, key):
         out_shape, params = layer.init(key, input_shape)
@@ -257,50 +310,20 @@ class LayerTests(_Suite):
         assert again[0] == out_shape
         assert_trees_equal(again[1], params)
 
-    def test_apply(self, layer, initialised, inputs, key):
+    def test_output_shape(self, layer, initialised, inputs, key):
         out_shape, params = initialised
         out = layer.apply(params, inputs, key=key)
-        assert_finite(out, "the layer's output")
         if self.check_output_shape and isinstance(out, jax.Array):
             assert out.shape == tuple(out_shape), (
                 f"init reported output shape {out_shape}, apply gave {out.shape}"
             )
 
-    def test_deterministic(self, layer, initialised, inputs, key):
-        params = initialised[1]
-        assert_trees_equal(
-            layer.apply(params, inputs, key=key), layer.apply(params, inputs, key=key)
-        )
-
-    def test_jit(self, layer, initialised, inputs, key):
-        params = initialised[1]
-        jitted = eqx.filter_jit(lambda lay, p, x, k: lay.apply(p, x, key=k))
-        assert_trees_close(
-            jitted(layer, params, inputs, key),
-            layer.apply(params, inputs, key=key),
-            rtol=self.rtol,
-            atol=self.atol,
-        )
-
-    def test_vmap(self, layer, initialised, batch, key):
-        params = initialised[1]
-        out = jax.vmap(lambda x: layer.apply(params, x, key=key))(batch)
-        n = jax.tree.leaves(batch)[0].shape[0]
-        for i in range(n):
-            assert_trees_close(
-                unstack(out, i),
-                layer.apply(params, unstack(batch, i), key=key),
-                rtol=self.rtol,
-                atol=self.atol,
-            )
-
     def test_gradient_is_finite(self, layer, initialised, inputs, key):
         if not self.differentiable:
             pytest.skip("layer has no trainable float parameters")
-        params = initialised[1]
 
-        def loss(p):
-            out = layer.apply(p, inputs, key=key)
+        def loss(params):
+            out = layer.apply(params, inputs, key=key)
             floats = [
                 jnp.sum(x)
                 for x in jax.tree.leaves(out)
@@ -308,13 +331,8 @@ class LayerTests(_Suite):
             ]
             return sum(floats, jnp.zeros(()))
 
-        grads = eqx.filter_grad(loss)(params)
+        grads = eqx.filter_grad(loss)(initialised[1])
         assert_finite(grads, "the gradient with respect to the parameters")
-
-    def test_wrong_shape_is_a_clear_error(self, layer, initialised, bad_inputs, key):
-        with pytest.raises(self.error_types) as excinfo:
-            layer.apply(initialised[1], bad_inputs, key=key)
-        assert_clear_error(excinfo)
 
 
 class SummariserTests(_Suite):
@@ -324,13 +342,15 @@ class SummariserTests(_Suite):
     Optional: `batch`, `bad_data`.
     """
 
+    protocol = AbstractSummariser
+
     @pytest.fixture
     def summariser(self) -> AbstractSummariser:
-        raise NotImplementedError("define a `summariser` fixture")
+        _missing("summariser", "an instance")
 
     @pytest.fixture
     def data(self) -> Any:
-        raise NotImplementedError("define a `data` fixture returning one sample")
+        _missing("data", "one data sample")
 
     @pytest.fixture
     def batch(self, data):
@@ -340,38 +360,37 @@ class SummariserTests(_Suite):
     def bad_data(self, data):
         return add_trailing_axis(data)
 
-    def test_has_name(self, summariser):
-        self._check_name(summariser, AbstractSummariser)
+    @pytest.fixture
+    def implementation(self, summariser):
+        return summariser
 
-    def test_summaries_are_a_finite_float_vector(self, summariser, data):
+    @pytest.fixture
+    def subject(self, summariser):
+        return summariser
+
+    @pytest.fixture
+    def sample(self, data):
+        return data
+
+    @pytest.fixture
+    def samples(self, batch):
+        return batch
+
+    @pytest.fixture
+    def bad_sample(self, bad_data):
+        return bad_data
+
+    @staticmethod
+    def _apply(subject, sample, key):
+        del key
+        return subject(sample)
+
+    def test_summaries_are_a_float_vector(self, summariser, data):
         out = summariser(data)
         assert out.ndim == 1, f"summaries must be a 1-D vector, got shape {out.shape}"
         assert jnp.issubdtype(out.dtype, jnp.floating)
-        assert_finite(out, "the summaries")
 
     def test_report(self, summariser):
         report = summariser.report()
         assert hasattr(report, "items"), "report() must return a mapping"
         assert all(isinstance(k, str) for k in report)
-
-    def test_deterministic(self, summariser, data):
-        assert_trees_equal(summariser(data), summariser(data))
-
-    def test_jit(self, summariser, data):
-        jitted = eqx.filter_jit(lambda s, x: s(x))
-        assert_trees_close(
-            jitted(summariser, data), summariser(data), rtol=self.rtol, atol=self.atol
-        )
-
-    def test_vmap(self, summariser, batch):
-        out = jax.vmap(summariser)(batch)
-        n = jax.tree.leaves(batch)[0].shape[0]
-        for i in range(n):
-            assert_trees_close(
-                out[i], summariser(unstack(batch, i)), rtol=self.rtol, atol=self.atol
-            )
-
-    def test_wrong_shape_is_a_clear_error(self, summariser, bad_data):
-        with pytest.raises(self.error_types) as excinfo:
-            summariser(bad_data)
-        assert_clear_error(excinfo)
