@@ -21,7 +21,7 @@ fixtures (`batch`, `bad_state`, `key`, ...) have defaults that a subclass may
 override, and class attributes (`rtol`, `atol`, `jittable`, ...) tune the checks.
 """
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import equinox as eqx
 import jax
@@ -44,7 +44,7 @@ from ._helpers import (
 )
 
 
-def _missing(fixture: str, what: str):
+def _missing(fixture: str, what: str) -> NoReturn:
     raise NotImplementedError(f"define a `{fixture}` fixture returning {what}")
 
 
