@@ -37,7 +37,7 @@ def _uv() -> str | None:
     if found:
         return found
     try:
-        from uv import find_uv_bin  # the uv wheel ships the binary
+        from uv import find_uv_bin  # pyright: ignore[reportMissingImports]
 
         return find_uv_bin()
     except ImportError:
