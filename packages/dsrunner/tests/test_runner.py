@@ -362,3 +362,27 @@ def test_large_arrays_are_arguments_not_constants():
     runner.run(2.0, reset_state=True)
     assert runner.num_compiles == 1
     assert g1.sum() > 0 and runner.mon["proj.syn.g"].sum() == 0
+
+
+def test_long_run_of_a_small_model_is_one_chunk():
+    # small per-step outputs: one chunk (one dispatch) up to 2^20 steps, same
+    # results as many chunks (full ones returned unsliced, a padded remainder)
+    class Wrap(bp.DynamicalSystem):
+        def __init__(self):
+            super().__init__()
+            self.n = _lif(1)
+
+        def update(self):
+            return self.n(12.0)
+
+    one = bp.DSRunner(Wrap(), progress_bar=False)
+    a = one.run(20_000.0)  # 200,000 steps
+    assert one.chunk_steps == 1 << 18 and one.num_compiles == 1
+    many = bp.DSRunner(Wrap(), progress_bar=False, chunk_size=1 << 14)
+    b = many.run(20_000.0)  # 12 full chunks and a partial one
+    assert many.num_compiles == 1
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert np.asarray(a).shape == (200_000, 1) and np.asarray(a).sum() > 10
+    one.run(15_000.0)  # same 2^18 bucket: no recompile
+    assert one.num_compiles == 1
+    np.testing.assert_allclose(one.mon.ts[[0, -1]], [20_000.0, 34_999.9])

@@ -26,7 +26,10 @@ from ._variable import Variable
 _OPS = ("=", "+", "-", "*", "/")
 _TYPES = ("fix", "iter", "func")
 _CATEGORIES = ("fix", "array", "func", "iterator")
-_MAX_CHUNK = 1 << 16
+# Steps per compiled chunk at most (the byte budgets below usually bind first).
+# Each chunk is a dispatch plus host work, a fixed cost that for a small model
+# (one LIF neuron: ~12 ns/step) weighs as much as the steps themselves at 2^16.
+_MAX_CHUNK = 1 << 20
 _DEFAULT_CHUNK_BYTES = 4 << 20
 _EFFICIENT_CHUNK_BYTES = 1 << 20
 _CONST_MIN_SIZE = 1024
@@ -86,9 +89,12 @@ def _pow2_floor(n: int) -> int:
 
 
 def _leaf_sig(x: Any) -> tuple[Any, ...]:
+    # A jax.Array's dtype is already canonical; jnp.result_type costs ~0.1 ms,
+    # which adds up over the leaves of every chunk of a long run.
+    dt = x.dtype if isinstance(x, jax.Array) else jnp.result_type(x)
     return (
         tuple(np.shape(x)),
-        str(jnp.result_type(x)),
+        str(dt),
         bool(getattr(x, "weak_type", False)),
         getattr(x, "sharding", None),
     )
@@ -976,13 +982,21 @@ class DSRunner(BrainPyObject):
 
     def _collect(self, pending, outs, mons, counts) -> None:
         ob, mb, i0, nc, swept = pending
-        outs.append(jax.tree.map(lambda a: a[:, :nc] if swept else a[:nc], ob))
+        ax = 1 if swept else 0
+
+        def head(a: Any, c: int) -> Any:
+            # a full chunk needs no slice (each slice is a dispatch)
+            if np.shape(a)[ax] == c:
+                return a
+            return a[:, :c] if swept else a[:c]
+
+        outs.append(jax.tree.map(lambda a: head(a, nc), ob))
         for key, m in self._mons.items():
             c = nc if m.every == 1 else _count_multiples(i0, nc, m.every)
             arr = mb[key]
             if self.numpy_mon_after_run or m.spikes:
                 arr = np.asarray(arr)
-            arr = arr[:, :c] if swept else arr[:c]
+            arr = head(arr, c)
             if m.spikes:
                 arr = self._spike_events(m, arr, i0, c)
             mons[key].append(arr)
@@ -1059,7 +1073,10 @@ class DSRunner(BrainPyObject):
             self._outputs = jax.tree.map(lambda *a: to_b(jnp.concatenate(a)), *outs)
         if self._outputs is not None:
             jax.block_until_ready(self._outputs)
-        ts = np.arange(self.i0, self.i0 + n) * self.dt + self.t0
+        # in place: for long runs the temporaries cost more than the arithmetic
+        ts = np.arange(self.i0, self.i0 + n, dtype=np.float64)
+        ts *= self.dt
+        ts += self.t0
         self.mon = DotDict()
         self.mon_ts = {}
         for key, m in self._mons.items():
