@@ -33,7 +33,7 @@ def test_get_alpha_rejects_bad_rates(lam, eps, match):
 def test_regularisation_strength_uses_plus_sign():
     # the seed's docstring prints Λ2 - exp(-αΛ2), singular; the code uses +
     Λ2, α = 0.0104570, 0.9531017980432489
-    r = float(regularisation_strength(jnp.float64(Λ2), 10.0, α))
+    r = float(regularisation_strength(jnp.float32(Λ2), 10.0, α))
     assert r == pytest.approx(10 * Λ2 / (Λ2 + math.exp(-α * Λ2)), rel=1e-6)
     assert r == pytest.approx(0.1045135, rel=1e-4)
 
