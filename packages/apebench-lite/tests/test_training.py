@@ -292,3 +292,22 @@ def test_trainer_takes_a_single_model_and_key():
     assert loss.shape == (3,) and aux == []
     _, loss2, _ = trainer(net, jax.random.key(1), record_loss_every=1)
     np.testing.assert_array_equal(loss, loss2)
+
+
+def test_metrics_callback_reports_the_test_metrics_every_k_steps():
+    s = ab.scenario_dict["diff_adv"](callbacks="metrics;3", **SMALL)
+    model = s.get_network("Pure;3", np.array([0, 0], np.uint32))
+    callback = s.get_callback_fn()
+    assert callback is not None
+    assert callback(1, model) == {}
+    reported = callback(3, model)["metrics"]
+    expected = s.perform_tests(model, remove_singleton_axis=True)
+    assert set(reported) == set(expected)
+    for name, values in expected.items():
+        np.testing.assert_allclose(reported[name], np.asarray(values[0]), rtol=1e-6)
+    df, _ = s(network_config="Pure;3")
+    assert [c for c in df.columns if c.startswith("aux_")] == [
+        "aux_000000",
+        "aux_000003",
+    ]
+    assert set(df["aux_000003"].iloc[0]["metrics"]) == set(expected)
