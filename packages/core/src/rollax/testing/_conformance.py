@@ -57,6 +57,8 @@ class _Suite:
     """
 
     protocol: ClassVar[type]
+    names: ClassVar[dict[str, str]]
+    """The suite's own fixtures behind `implementation`, `sample` and `bad_sample`."""
     rtol: ClassVar[float] = 1e-5
     """Relative tolerance between eager, jitted and vmapped results."""
     atol: ClassVar[float] = 1e-6
@@ -70,6 +72,26 @@ class _Suite:
     def key(self):
         """The fixed PRNG key used by every test."""
         return jax.random.key(0)
+
+    @pytest.fixture
+    def implementation(self, request):
+        return request.getfixturevalue(self.names["implementation"])
+
+    @pytest.fixture
+    def subject(self, implementation):
+        return implementation
+
+    @pytest.fixture
+    def sample(self, request):
+        return request.getfixturevalue(self.names["sample"])
+
+    @pytest.fixture
+    def samples(self, batch):
+        return batch
+
+    @pytest.fixture
+    def bad_sample(self, request):
+        return request.getfixturevalue(self.names["bad_sample"])
 
     @staticmethod
     def _apply(subject: Any, sample: Any, key: Any) -> Any:
@@ -133,6 +155,11 @@ class StepperTests(_Suite):
     """
 
     protocol = AbstractStepper
+    names: ClassVar[dict[str, str]] = {
+        "implementation": "stepper",
+        "sample": "state",
+        "bad_sample": "bad_state",
+    }
 
     @pytest.fixture
     def stepper(self) -> AbstractStepper:
@@ -149,26 +176,6 @@ class StepperTests(_Suite):
     @pytest.fixture
     def bad_state(self, state):
         return add_trailing_axis(state)
-
-    @pytest.fixture
-    def implementation(self, stepper):
-        return stepper
-
-    @pytest.fixture
-    def subject(self, stepper):
-        return stepper
-
-    @pytest.fixture
-    def sample(self, state):
-        return state
-
-    @pytest.fixture
-    def samples(self, batch):
-        return batch
-
-    @pytest.fixture
-    def bad_sample(self, bad_state):
-        return bad_state
 
     @staticmethod
     def _apply(subject, sample, key):
@@ -187,6 +194,11 @@ class RunnerTests(_Suite):
     """
 
     protocol = AbstractRunner
+    names: ClassVar[dict[str, str]] = {
+        "implementation": "runner",
+        "sample": "state",
+        "bad_sample": "bad_state",
+    }
 
     @pytest.fixture
     def runner(self) -> AbstractRunner:
@@ -209,24 +221,8 @@ class RunnerTests(_Suite):
         return add_trailing_axis(state)
 
     @pytest.fixture
-    def implementation(self, runner):
-        return runner
-
-    @pytest.fixture
     def subject(self, runner, num_steps):
         return runner, num_steps
-
-    @pytest.fixture
-    def sample(self, state):
-        return state
-
-    @pytest.fixture
-    def samples(self, batch):
-        return batch
-
-    @pytest.fixture
-    def bad_sample(self, bad_state):
-        return bad_state
 
     @staticmethod
     def _apply(subject, sample, key):
@@ -251,6 +247,11 @@ class LayerTests(_Suite):
     """
 
     protocol = AbstractLayer
+    names: ClassVar[dict[str, str]] = {
+        "implementation": "layer",
+        "sample": "inputs",
+        "bad_sample": "bad_inputs",
+    }
     check_output_shape: ClassVar[bool] = True
     differentiable: ClassVar[bool] = True
 
@@ -279,24 +280,8 @@ class LayerTests(_Suite):
         return layer.init(key, input_shape)
 
     @pytest.fixture
-    def implementation(self, layer):
-        return layer
-
-    @pytest.fixture
     def subject(self, layer, initialised):
         return layer, initialised[1]
-
-    @pytest.fixture
-    def sample(self, inputs):
-        return inputs
-
-    @pytest.fixture
-    def samples(self, batch):
-        return batch
-
-    @pytest.fixture
-    def bad_sample(self, bad_inputs):
-        return bad_inputs
 
     @staticmethod
     def _apply(subject, sample, key):
@@ -343,6 +328,11 @@ class SummariserTests(_Suite):
     """
 
     protocol = AbstractSummariser
+    names: ClassVar[dict[str, str]] = {
+        "implementation": "summariser",
+        "sample": "data",
+        "bad_sample": "bad_data",
+    }
 
     @pytest.fixture
     def summariser(self) -> AbstractSummariser:
@@ -359,26 +349,6 @@ class SummariserTests(_Suite):
     @pytest.fixture
     def bad_data(self, data):
         return add_trailing_axis(data)
-
-    @pytest.fixture
-    def implementation(self, summariser):
-        return summariser
-
-    @pytest.fixture
-    def subject(self, summariser):
-        return summariser
-
-    @pytest.fixture
-    def sample(self, data):
-        return data
-
-    @pytest.fixture
-    def samples(self, batch):
-        return batch
-
-    @pytest.fixture
-    def bad_sample(self, bad_data):
-        return bad_data
 
     @staticmethod
     def _apply(subject, sample, key):
