@@ -338,3 +338,17 @@ def test_gray_scott_blobs():
     ic = np.asarray(s.get_ic_generator()(16, key=np.array([0, 2], np.uint32)))
     assert ic.shape == (2, 16, 16)
     assert ic[0].max() <= 1.0 and ic[1].min() >= 0.0
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "value"),
+    [
+        ("phy_unbal_adv", "advection_coef_vector", (0.01, -0.04, 0.005)),
+        ("phy_diag_diff", "diffusion_coef_vector", (0.001,)),
+    ],
+)
+def test_per_dimension_coefficients_must_match_the_dimension(key, field, value):
+    with pytest.raises(
+        ValueError, match=rf"{field} has {len(value)} entries; expected"
+    ):
+        ab.scenario_dict[key](num_spatial_dims=2, **{field: value})

@@ -836,17 +836,23 @@ class _PhySpecial(_ScaledStep):
             )
 
 
+def _check_one_per_dim(scenario, field: str) -> None:
+    """Raise unless `scenario.<field>` has one entry per spatial dimension."""
+    n = len(getattr(scenario, field))
+    if n != scenario.num_spatial_dims:
+        raise ValueError(
+            f"{field} has {n} entries; expected one per spatial dimension "
+            f"({scenario.num_spatial_dims})"
+        )
+
+
 class UnbalancedAdvection(_PhySpecial):
     num_spatial_dims: int = 3
     advection_coef_vector: tuple[float, ...] = (0.01, -0.04, 0.005)
 
     def __post_init__(self):
         super().__post_init__()
-        if len(self.advection_coef_vector) != self.num_spatial_dims:
-            raise ValueError(
-                f"advection_coef_vector has {len(self.advection_coef_vector)} entries; "
-                f"expected one per spatial dimension ({self.num_spatial_dims})"
-            )
+        _check_one_per_dim(self, "advection_coef_vector")
 
     def _stepper(self, dt, /):
         return _AdvectionStepper(
@@ -866,11 +872,7 @@ class DiagonalDiffusion(_PhySpecial):
 
     def __post_init__(self):
         super().__post_init__()
-        if len(self.diffusion_coef_vector) != self.num_spatial_dims:
-            raise ValueError(
-                f"diffusion_coef_vector has {len(self.diffusion_coef_vector)} entries; "
-                f"expected one per spatial dimension ({self.num_spatial_dims})"
-            )
+        _check_one_per_dim(self, "diffusion_coef_vector")
 
     def _stepper(self, dt, /):
         return _DiffusionStepper(
