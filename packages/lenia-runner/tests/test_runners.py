@@ -367,6 +367,39 @@ def test_optax_learns_the_growth_mean(growth_problem):
     assert abs(float(m) - 0.15) < abs(0.17 - 0.15)
 
 
+@pytest.mark.parametrize("compat", [False, True])
+@pytest.mark.parametrize("every", [1, 4])
+def test_split_statistics_equal_step_by_step_statistics(setup, every, compat):
+    """The scan runners reduce inside the loop and finish after it: the same numbers
+    as a Leniax-style statistics function called at every step, for an Orbium
+    that starts across the world's border and glides (the re-centring matters)."""
+    from lenia_runner import orbium_cells
+
+    s = setup
+    world = helpers.create_init_cells([64, 64], 1, [orbium_cells()])
+    world = jnp.roll(world, (29, 25), axis=(-2, -1))
+    cfg = s["cfg"]
+    stats_fn = build_compute_stats_fn(
+        cfg["world_params"], cfg["render_params"], compat=compat
+    )
+
+    def step_by_step(*args, **kw):  # not a StatsFn: the runner calls it per step
+        return stats_fn(*args, **kw)
+
+    def scan(fn):
+        return runner.run_scan(
+            *_pos(s, world, s["T"]), STEPS, 13, s["update_fn"], fn,
+            keep_frames=False, stats_every=every,
+        )[3]  # fmt: skip
+
+    split, ref = scan(stats_fn), scan(step_by_step)
+    assert set(split) == set(ref)
+    assert float(ref["mass_speed"][-1, 0]) > 0.3  # it moves
+    for k, v in ref.items():  # float32 rounding of e.g. angles ~100 degrees
+        scale = 1 + float(np.max(np.abs(v)))
+        np.testing.assert_allclose(split[k], v, rtol=1e-5, atol=1e-5 * scale, err_msg=k)
+
+
 def test_the_packaged_orbium_glides(setup):
     from lenia_runner import orbium_cells
 

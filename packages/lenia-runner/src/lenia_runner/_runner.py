@@ -13,6 +13,7 @@ from jaxtyping import Array
 from ._constants import START_CHECK_STOP
 from ._errors import check_positive, is_concrete
 from ._statistics import (
+    StatsFn,
     check_heuristics,
     heuristics_init,
     heuristics_step,
@@ -78,6 +79,9 @@ def rollout(
         new, _, _ = update_fn(key, cells, K, gf_params, kernels_weight_per_channel, dt)
         return new, None
 
+    # our statistics split into in-loop reductions and one pass after the loop
+    split = with_stats and isinstance(compute_stats_fn, StatsFn)
+
     def block(carry, xs):
         cells, stats_carry = carry
         block_keys, b = xs
@@ -85,7 +89,10 @@ def rollout(
             block_keys[0], cells, K, gf_params, kernels_weight_per_channel, dt
         )
         ys: dict[str, Any] = {}
-        if with_stats:
+        if split:
+            assert isinstance(compute_stats_fn, StatsFn)
+            ys["raw"] = compute_stats_fn.raw(cells, field, potential)
+        elif with_stats:
             assert compute_stats_fn is not None
             stats, *stats_carry = _call_stats(
                 compute_stats_fn, cells, field, potential, stats_carry, dt * k, b
@@ -100,6 +107,11 @@ def rollout(
     init = (cells0, init_stats_carry(N, nb_dims))
     (final, _), ys = jax.lax.scan(block, init, (keys, jnp.arange(nblocks)))
     stats = ys.pop("stats", {})
+    if split:
+        assert isinstance(compute_stats_fn, StatsFn)
+        stats, _ = compute_stats_fn.finish(
+            ys.pop("raw"), init[1], dt=dt * k, step=jnp.arange(nblocks)
+        )
     if stats:
         stats["N"] = check_heuristics(stats).sum(axis=0) * k
     return final, ys, stats

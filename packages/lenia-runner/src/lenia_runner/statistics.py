@@ -9,6 +9,7 @@ from ._statistics import (
     build_compute_stats_fn as build_compute_stats_fn,
     check_heuristics as check_heuristics,
     compute_stats as compute_stats,
+    finish_stats as finish_stats,
     init_counters as init_counters,
     init_stats_carry as init_stats_carry,
     mass_volume_heuristic as mass_volume_heuristic,
@@ -17,5 +18,6 @@ from ._statistics import (
     min_channel_mass_heuristic as min_channel_mass_heuristic,
     min_mass_heuristic as min_mass_heuristic,
     monotonic_heuristic as monotonic_heuristic,
+    raw_stats as raw_stats,
     stats_list_to_dict as stats_list_to_dict,
 )
