@@ -1,5 +1,7 @@
 """Every monitor form, time labels, decimation and compact spikes."""
 
+import warnings
+
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -96,9 +98,30 @@ def test_time_semantics_and_continuation():
     runner.run(0.5)  # time continues, monitors are per run
     np.testing.assert_array_equal(runner.mon.i, np.arange(10, 15))
     np.testing.assert_allclose(runner.mon.ts, 5.0 + np.arange(10, 15) * 0.1)
-    runner.reset_state()
-    runner.run(0.2)
+    runner.reset_state()  # the runner's clock only: the model is at t = 6.5 ms
+    with pytest.warns(UserWarning, match=r"last run up to t=6.5 ms.*starts at t=5"):
+        runner.run(0.2)
     np.testing.assert_array_equal(runner.mon.i, [0, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runner.run(0.1, reset_state=True)  # model and clock reset together
+        runner.run(0.1)
+
+
+def test_two_runners_on_one_model_warn_about_their_clocks():
+    """A second runner starts at its own t0 while the model's last spike times are
+    from the first runner's later time (refractory periods then last far too long)."""
+    lif = _lif(1)
+    first = bp.DSRunner(lif, progress_bar=False)
+    first.run(2.0)
+    second = bp.DSRunner(lif, progress_bar=False)
+    with pytest.warns(UserWarning, match=r"last run up to t=2 ms.*t0=2"):
+        second.run(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bp.DSRunner(lif, progress_bar=False, t0=1.0).run(1.0)  # continues the clock
+        lif.reset()  # a reset model has no clock
+        bp.DSRunner(lif, progress_bar=False).run(1.0)
 
 
 def test_monitor_every(reference):

@@ -2,6 +2,7 @@
 
 import collections
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,6 +18,12 @@ from ._variable import TrainVar, Variable
 
 _NAME_COUNTS: collections.Counter[str] = collections.Counter()
 _USED_NAMES: set[str] = set()
+
+MODEL_CLOCK: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
+"""The time (ms) up to which each model was last run by a `DSRunner`, cleared when
+its state is reset or loaded. A second runner on the model, or a runner whose clock
+was reset, starts at another time and would see last-spike times from its future:
+the runner warns."""
 
 
 def _unique_name(cls_name: str) -> str:
@@ -280,6 +287,8 @@ class BrainPyObject:
         elif compatible != "v2":
             raise ValueError(f"expected compatible='v1' or 'v2', got {compatible!r}")
         nodes = self.nodes()
+        for node in nodes.values():
+            MODEL_CLOCK.pop(node, None)
         missing: list[str] = []
         unexpected = [k for k in state_dict if k not in nodes]
         for name, node in nodes.items():
@@ -344,6 +353,8 @@ class BrainPyObject:
             var.value = new[k]
             if verbose:
                 print(f"loaded {k}: shape {var.shape}")
+        for node in self.nodes().values():
+            MODEL_CLOCK.pop(node, None)
 
     # -- devices ------------------------------------------------------------------
     def to(self, device: Any) -> "BrainPyObject":
@@ -456,6 +467,7 @@ class DynamicalSystem(BrainPyObject):
     def reset(self, batch_size: int | None = None) -> None:
         """Reset the state of every node of the tree."""
         for node in self.nodes().values():
+            MODEL_CLOCK.pop(node, None)
             if isinstance(node, DynamicalSystem):
                 if batch_size is None:
                     node.reset_state()

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._dynsys import BrainPyObject, DynamicalSystem
+from ._dynsys import MODEL_CLOCK, BrainPyObject, DynamicalSystem
 from ._environ import get_dt, share
 from ._errors import MathError, MonitorError, RunningError
 from ._modes import BatchingMode
@@ -809,6 +809,7 @@ class DSRunner(BrainPyObject):
         if reset_state:
             self.target.reset(batch)
             self.reset_state()
+        self._check_clock()
         data = self._iter_data(n)
         static_shared, traced_shared = self._prepare_state(shared_args)
         t_start = time.perf_counter()
@@ -830,9 +831,28 @@ class DSRunner(BrainPyObject):
         self._assemble(n, outs, mons, counts)
         outputs = self._outputs
         self.i0 += n
+        MODEL_CLOCK[self.target] = self._t_now
         if eval_time:
             return total, outputs
         return outputs
+
+    @property
+    def _t_now(self) -> float:
+        return self.t0 + self.i0 * self.dt
+
+    def _check_clock(self) -> None:
+        t_model = MODEL_CLOCK.get(self.target)
+        if t_model is not None and abs(t_model - self._t_now) > self.dt / 2:
+            warnings.warn(
+                f"the model was last run up to t={t_model:g} ms but this runner "
+                f"starts at t={self._t_now:g} ms (another runner advanced it, or "
+                "reset_state() reset only this runner's clock), so state that "
+                "depends on t, such as last spike times and refractory periods, is "
+                "inconsistent; expected one runner per model, a new runner created "
+                f"with t0={t_model:g}, or run(..., reset_state=True)",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _prepare_state(self, shared_args: dict[str, Any]):
         """Collect the model's Variables and split `shared_args` into static
@@ -1277,6 +1297,7 @@ class DSRunner(BrainPyObject):
         finally:
             tmp.unlink()
         self.i0 = int(meta["__i0__"])
+        MODEL_CLOCK[self.target] = self._t_now
 
     def __repr__(self) -> str:
         return (
