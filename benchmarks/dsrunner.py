@@ -49,6 +49,7 @@ def coba_dsrunner(ne, ni, duration):
     runner.run(duration)
     second = time.perf_counter() - t
     rate = len(runner.mon["E.spike"].times) / ne / (duration / 1000)
+
     # the same runner with and without the bar (a second runner on the network
     # would start at its own t=0 while the neurons' last spike times are later)
     def run_with(bar):
