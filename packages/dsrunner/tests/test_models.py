@@ -192,15 +192,16 @@ def test_fixedprob_no_self():
     assert not np.any(np.diag(mat))
 
 
+@pytest.mark.parametrize("delay, n_delay", [(None, 0), (0, 0), (0.3, 3), (1.0, 10)])
 @pytest.mark.parametrize("syn_cls, out_cls", [(bp.Expon, bp.CUBA), (bp.Alpha, bp.COBA)])
-def test_synapse_impulse_response(syn_cls, out_cls):
+def test_synapse_impulse_response(syn_cls, out_cls, delay, n_delay):
     pre = bp.LIF(1, V_th=1.0, V_reset=0.0, tau=1.0)
     post = bp.LIF(1, V_th=1e9)
     syn = syn_cls.desc(
         1, **({"tau": 5.0} if syn_cls is bp.Expon else {"tau_decay": 5.0})
     )
     proj = bp.ProjAlignPostMg2(
-        pre=pre, delay=None, comm=bp.EventCSRLinear(bp.FixedProb(1.0, pre=1, post=1), 2.0),
+        pre=pre, delay=delay, comm=bp.EventCSRLinear(bp.FixedProb(1.0, pre=1, post=1), 2.0),
         syn=syn, out=out_cls.desc(), post=post,
     )  # fmt: skip
     net = bp.Network(pre=pre, post=post, proj=proj)
@@ -225,7 +226,48 @@ def test_synapse_impulse_response(syn_cls, out_cls):
             gg = gg + 0.1 * np.expm1(-0.02) / -0.02 * ((-gg + hh) / 5.0)
             hh = hh * d
             expected[j] = gg
-    np.testing.assert_allclose(g[1:], expected, rtol=1e-4)
+    # a delay of n steps shifts the whole response by n steps
+    np.testing.assert_array_equal(g[: 1 + n_delay], 0.0)
+    np.testing.assert_allclose(g[1 + n_delay :], expected[: 59 - n_delay], rtol=1e-4)
+
+
+def _delayed_net(delay):
+    pre = bp.PoissonGroup(30, freqs=400.0, seed=1)
+    post = bp.LIF(30, V_th=1e9)
+    comm = bp.EventCSRLinear(bp.FixedProb(0.3, pre=30, post=30, seed=0), 1.0)
+    proj = bp.ProjAlignPostMg2(
+        pre, delay, comm, bp.Expon.desc(30), bp.CUBA.desc(), post
+    )
+    return bp.Network(pre=pre, post=post, proj=proj)
+
+
+def test_delayed_projection_continues_across_runs_and_checkpoints(tmp_path):
+    """The ring buffer is model state: runs split in parts, or resumed from a
+    checkpoint, give the same conductances as one long run."""
+    whole = bp.DSRunner(_delayed_net(0.7), monitors=["proj.syn.g"], progress_bar=False)
+    whole.run(5.0)
+    parts = bp.DSRunner(_delayed_net(0.7), monitors=["proj.syn.g"], progress_bar=False)
+    parts.run(2.3)
+    first = parts.mon["proj.syn.g"]
+    parts.save_checkpoint(tmp_path / "ckpt.npz")
+    resumed = bp.DSRunner(
+        _delayed_net(0.7), monitors=["proj.syn.g"], progress_bar=False
+    )
+    resumed.load_checkpoint(tmp_path / "ckpt.npz")
+    resumed.run(2.7)
+    g = np.concatenate([first, resumed.mon["proj.syn.g"]])
+    np.testing.assert_allclose(g, whole.mon["proj.syn.g"], rtol=1e-6)
+    assert whole.mon["proj.syn.g"].sum() > 0
+
+
+def test_bad_delays_are_clear_errors():
+    with pytest.raises(ValueError, match=r"delay=0.25 ms is not a whole number"):
+        _delayed_net(0.25)
+    with pytest.raises(ValueError, match=r"non-negative number of ms, got -1"):
+        _delayed_net(-1.0)
+    runner = bp.DSRunner(_delayed_net(1.0), dt=0.05, progress_bar=False)
+    with pytest.raises(ValueError, match=r"built with dt=0.1 ms .* runs with dt=0.05"):
+        runner.run(1.0)
 
 
 def test_plots(tmp_path):

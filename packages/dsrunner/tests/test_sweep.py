@@ -86,6 +86,23 @@ def test_seed_sweep_over_rng_variable():
     np.testing.assert_array_equal(spikes[2], single.mon["p.spike"])
 
 
+def test_sweep_with_compact_spike_monitors():
+    """`Monitor(spikes=True)` in a sweep: one SpikeTrain per member, the same events
+    as the dense monitor, across several chunks."""
+    net = bp.Network(p=bp.PoissonGroup(10, freqs=200.0))
+    runner = bp.DSRunner(
+        net, monitors={"dense": "p.spike", "events": bp.Monitor("p.spike", spikes=True)},
+        progress_bar=False, chunk_size=64,
+    )  # fmt: skip
+    keys = np.stack([np.asarray(jax.random.PRNGKey(s)) for s in range(3)])
+    res = runner.sweep(15.0, {"p.rng": keys})
+    assert len(res.events) == 3
+    for dense, events in zip(res.dense, res.events, strict=True):
+        assert dense.sum() > 0
+        np.testing.assert_array_equal(events.to_raster(res.ts), dense)
+        np.testing.assert_allclose(events.times, res.ts[events.steps])
+
+
 def test_sweep_errors():
     runner = _runner(_lif())
     with pytest.raises(bp.RunningError, match="unknown sweep parameter 'taux'"):

@@ -1017,7 +1017,9 @@ class DSRunner(BrainPyObject):
             if self.numpy_mon_after_run or m.spikes:
                 arr = np.asarray(arr)
             arr = head(arr, c)
-            if m.spikes:
+            if m.spikes and swept:
+                arr = [self._spike_events(m, a, i0, c) for a in arr]
+            elif m.spikes:
                 arr = self._spike_events(m, arr, i0, c)
             mons[key].append(arr)
             counts[key].append(c)
@@ -1029,6 +1031,12 @@ class DSRunner(BrainPyObject):
         e = m.every
         first = -(-i0 // e) * e
         return (first + rows * e, cols)
+
+    def _spike_train(self, m: _Mon, parts: list[Any]) -> SpikeTrain:
+        """One `SpikeTrain` from the `(steps, units)` events of each chunk."""
+        steps = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, int)
+        cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, int)
+        return SpikeTrain(steps * self.dt + self.t0, cols, steps, self._spike_num(m))
 
     def _spike_num(self, m: _Mon) -> int:
         return self._spike_sizes.get(m.key, 0)
@@ -1102,15 +1110,7 @@ class DSRunner(BrainPyObject):
         for key, m in self._mons.items():
             parts = mons[key]
             if m.spikes:
-                steps = (
-                    np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, int)
-                )
-                cols = (
-                    np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, int)
-                )
-                self.mon[key] = SpikeTrain(
-                    steps * self.dt + self.t0, cols, steps, self._spike_num(m)
-                )
+                self.mon[key] = self._spike_train(m, parts)
             else:
                 if self.numpy_mon_after_run:
                     arr = (
@@ -1186,14 +1186,13 @@ class DSRunner(BrainPyObject):
 
         **Returns:**
 
-        The monitors, each with a leading member axis `(P, T, ...)`, plus `'ts'`
+        The monitors, each with a leading member axis `(P, T, ...)` (spike
+        monitors: a list of `P` `SpikeTrain`s), plus `'ts'`
         `(T,)` and `'final'`: a dict of the final Variable values `(P, ...)` keyed
         by relative path.
         """
         if not self.jit["predict"]:
             raise RunningError("sweep needs jit=True")
-        if any(m.spikes for m in self._mons.values()):
-            raise RunningError("sweep does not support Monitor(spikes=True) yet")
         if not isinstance(params, dict) or not params:
             raise ValueError("expected params as a non-empty {path: values} dict")
         n = _num_steps(duration, self.dt)
@@ -1253,7 +1252,13 @@ class DSRunner(BrainPyObject):
         }
         result = DotDict()
         for key, parts in mons.items():
-            result[key] = np.concatenate([np.asarray(p) for p in parts], axis=1)
+            if self._mons[key].spikes:  # one SpikeTrain per member
+                per_member = zip(*parts, strict=True) if parts else [()] * P
+                result[key] = [
+                    self._spike_train(self._mons[key], list(p)) for p in per_member
+                ]
+            else:
+                result[key] = np.concatenate([np.asarray(p) for p in parts], axis=1)
         result["ts"] = np.arange(self.i0, self.i0 + n) * self.dt + self.t0
         names = {id(v): k for k, v in rel.items()}
         result["final"] = {

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from ._dynsys import BrainPyObject, Dynamic, DynamicalSystem, Projection
-from ._environ import share
+from ._environ import get_dt, share
 from ._initialize import ZeroInit
 from ._integrators import JointEq, odeint
 from ._modes import Mode
@@ -188,8 +188,11 @@ class ProjAlignPostMg2(Projection):
     **Arguments:**
 
     - `pre`: the presynaptic group (with a `spike` Variable).
-    - `delay`: `None` or `0` (no transmission delay; other values are not
-        supported yet).
+    - `delay`: the transmission delay in ms (`None` or `0`: none), a whole number
+        of steps of the `dt` in force when the projection is built
+        (`dsrunner.math.get_dt()`, as in BrainPy); the runner's `dt` must be the
+        same. The spikes wait in a ring buffer (a `Variable`, so checkpoints keep
+        it).
     - `comm`: the connection, called on the spikes.
     - `syn`: a synapse description (`Expon.desc(size, tau=5.)`) or instance.
     - `out`: an output description or instance (`COBA.desc(E=0.)`).
@@ -209,15 +212,14 @@ class ProjAlignPostMg2(Projection):
         mode: Mode | None = None,
     ):
         super().__init__(name=name, mode=mode)
-        if delay not in (None, 0, 0.0):
-            raise NotImplementedError(
-                f"ProjAlignPostMg2 supports delay=None only, got delay={delay!r}"
-            )
         if not hasattr(pre, "spike"):
             raise ValueError(
                 f"expected a pre group with a 'spike' Variable, got {pre!r}"
             )
         self.pre: Any = pre
+        self.delay_dt = get_dt()
+        self.delay_steps = _delay_steps(delay, self.delay_dt)
+        self.reset_state()
         self.post, self.comm = post, comm
         if isinstance(syn, _Desc):
             key = syn.identifier
@@ -233,10 +235,51 @@ class ProjAlignPostMg2(Projection):
         self.out = out_obj
         post.add_inp_fun(f"{self.name}.out", _OutFn(out_obj, syn))
 
+    def reset_state(self, *args: Any, **kwargs: Any) -> None:
+        if self.delay_steps:
+            spike = self.pre.spike
+            buffer = jnp.zeros((self.delay_steps, *spike.shape), spike.dtype)
+            old = self.__dict__.get("delay_buffer")
+            if isinstance(old, Variable):
+                old._value = buffer
+            else:
+                self.delay_buffer = Variable(buffer)
+
     def update(self, *args: Any, **kwargs: Any) -> Any:
-        current = self.comm(self.pre.spike.value)
+        spike = self.pre.spike.value
+        if self.delay_steps:
+            if share["dt"] != self.delay_dt:
+                raise ValueError(
+                    f"{self.name} was built with dt={self.delay_dt} ms (its delay is "
+                    f"{self.delay_steps} steps) but runs with dt={share['dt']} ms; "
+                    "expected the same dt: build the model after "
+                    f"dsrunner.math.set_dt({share['dt']})"
+                )
+            # slot i % n was written n steps ago: read it, then store this step's
+            slot = share["i"] % self.delay_steps
+            buffer = self.delay_buffer.value
+            self.delay_buffer.value = buffer.at[slot].set(spike)
+            spike = buffer[slot]
+        current = self.comm(spike)
         self.syn.add_current(current)
         return current
+
+
+def _delay_steps(delay: Any, dt: float) -> int:
+    """The number of whole `dt` steps of a delay in ms (`None`: 0)."""
+    if delay is None:
+        return 0
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+        raise ValueError(
+            f"expected delay to be None or a non-negative number of ms, got {delay!r}"
+        )
+    steps = round(delay / dt)
+    if abs(steps * dt - delay) > 1e-6 * max(dt, abs(delay)):
+        raise ValueError(
+            f"delay={delay} ms is not a whole number of steps of dt={dt} ms; "
+            f"expected a multiple of dt, e.g. {steps * dt:g}"
+        )
+    return steps
 
 
 class PoissonGroup(Dynamic):
