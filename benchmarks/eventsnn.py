@@ -101,8 +101,9 @@ def bench_eventsnn(batch, repeats, n_batches):
     }
 
 
-def bench_jaxsnn(batch, repeats):  # pragma: no cover - needs jaxsnn 0.3
-    """The same network through jaxsnn 0.3's Topology API (forward and gradient)."""
+def bench_jaxsnn(batch, repeats, n_batches):  # pragma: no cover - needs jaxsnn 0.3
+    """The same network through jaxsnn 0.3's Topology API (forward, gradient, and
+    a training epoch with the same loss, optimiser and batches as ours)."""
     from jaxsnn.event.modules import LIF, Linear, Source
     from jaxsnn.event.modules.lif.lif import LIFParameters
     from jaxsnn.event.topology import Topology
@@ -125,16 +126,29 @@ def bench_jaxsnn(batch, repeats):  # pragma: no cover - needs jaxsnn 0.3
     )
     init, apply = builder.done()
     weights = init(jax.random.PRNGKey(0))
-    x, _ = es.yinyang_dataset(jax.random.PRNGKey(1), batch)
-    inputs = {
-        "inp": Spike(
-            time=x.time,
-            idx=x.idx,
-            current=x.current,
-            layer_idx=jax.numpy.zeros_like(x.idx),
-            internal=jax.numpy.ones(x.idx.shape, bool),
+    x_all, y_all = es.yinyang_dataset(jax.random.PRNGKey(1), batch * n_batches)
+
+    def to_inputs(x):
+        return {
+            "inp": Spike(
+                time=x.time,
+                idx=x.idx,
+                current=x.current,
+                layer_idx=jax.numpy.zeros_like(x.idx),
+                internal=jax.numpy.ones(x.idx.shape, bool),
+            )
+        }
+
+    batches = [
+        (
+            to_inputs(
+                jax.tree.map(lambda a, i=i: a[i * batch : (i + 1) * batch], x_all)
+            ),
+            y_all[i * batch : (i + 1) * batch],
         )
-    }
+        for i in range(n_batches)
+    ]
+    inputs = batches[0][0]
 
     def out_times(w, inp):
         return apply(inp, w)["lif2"].time
@@ -148,10 +162,32 @@ def bench_jaxsnn(batch, repeats):  # pragma: no cover - needs jaxsnn 0.3
     jax.block_until_ready(fwd(weights, inputs))
     jax.block_until_ready(grad(weights, inputs))
     compile_s = time.perf_counter() - t0
+
+    def ce(w, inp, y):  # our loss on their output layer's events
+        first = es.first_spike(apply(inp, w)["lif2"], 0, 3, t_max)
+        return es.ttfs_cross_entropy(first, y, 5e-3)
+
+    opt = optax.adam(1e-3)
+
+    @jax.jit
+    def update(w, s, inp, y):
+        _, g = jax.value_and_grad(ce)(w, inp, y)
+        u, s = opt.update(g, s, w)
+        return optax.apply_updates(w, u), s
+
+    state = opt.init(weights)
+    jax.block_until_ready(update(weights, state, *batches[0]))  # compile
+    t0 = time.perf_counter()
+    w = weights
+    for inp, y in batches:
+        w, state = update(w, state, inp, y)
+    jax.block_until_ready(w)
+    epoch = time.perf_counter() - t0
     return {
         "compile_s": compile_s,
         "forward_ms": _median_time(lambda: fwd(weights, inputs), repeats) * 1e3,
         "fwd_bwd_ms": _median_time(lambda: grad(weights, inputs), repeats) * 1e3,
+        "epoch_s": epoch * 78 / n_batches,
     }
 
 
@@ -164,7 +200,7 @@ def main():
     print(f"eventsnn benchmark on {jax.devices()[0].platform} (noisy shared machine)")
     ours = bench_eventsnn(64, repeats, n_batches)
     try:
-        theirs = bench_jaxsnn(64, repeats)
+        theirs = bench_jaxsnn(64, repeats, n_batches)
         label = "jaxsnn 0.3 (same run)"
     except Exception as e:
         print(

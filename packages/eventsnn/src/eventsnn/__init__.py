@@ -21,6 +21,7 @@ from ._loss import (
     accuracy as accuracy,
     first_spike as first_spike,
     local_spikes as local_spikes,
+    silent_label_penalty as silent_label_penalty,
     ttfs_cross_entropy as ttfs_cross_entropy,
 )
 from ._nir import (

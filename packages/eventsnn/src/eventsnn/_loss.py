@@ -2,7 +2,7 @@
 
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, Int
+from jaxtyping import Array, Bool, Float, Int
 
 from ._types import EventPropSpike
 
@@ -50,6 +50,38 @@ def ttfs_cross_entropy(
     """
     logp = jax.nn.log_softmax(-first / tau, axis=-1)
     return -jnp.mean(jnp.take_along_axis(logp, labels[..., None], axis=-1))
+
+
+def silent_label_penalty(
+    first: Float[Array, "batch n_out"],
+    labels: Int[Array, " batch"],
+    t_max: float,
+    fired: Bool[Array, "batch n_hidden"],
+    w_out: Float[Array, "n_hidden n_out"],
+) -> Float[Array, ""]:
+    """A loss term for the samples whose label neuron never spikes.
+
+    A silent neuron has no EventProp gradient, so the loss alone cannot make it
+    fire again (a class can go dark for good). For each such sample this is minus
+    the mean weight from the hidden neurons that fired to the label neuron: its
+    gradient strengthens exactly those weights, and it vanishes once the label
+    neuron fires.
+
+    **Arguments:**
+
+    - `first`: first-spike times of the output neurons (`t_max`: silent).
+    - `labels`: the correct class of each sample.
+    - `t_max`: the end of the simulation.
+    - `fired`: which hidden neurons spiked in each sample.
+    - `w_out`: the output layer's weights, hidden neurons first.
+
+    **Returns:**
+
+    The penalty, averaged over the batch.
+    """
+    silent = jnp.take_along_axis(first, labels[:, None], axis=-1)[:, 0] >= t_max
+    push = jnp.mean(fired * w_out[:, labels].T, axis=-1)
+    return -jnp.mean(jax.lax.stop_gradient(silent) * push)
 
 
 def accuracy(first: Float[Array, "*batch n"], labels: Int[Array, " *batch"]) -> Array:
