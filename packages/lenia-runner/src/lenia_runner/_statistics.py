@@ -49,10 +49,9 @@ def raw_stats(
     """The reductions over the world that the statistics need (the costly part).
 
     Everything else follows from these small arrays (see `finish_stats`), so a
-    runner computes them inside its loop and the rest once after it. Two passes
-    over the stacked mass, positive growth and their "above `EPSILON`" masks,
-    whatever the dimension: a sum over the last axis (from which the totals and
-    the other marginals follow cheaply) and one over all axes but the last.
+    runner computes them inside its loop and the rest once after it: two passes
+    over the mass and two over the positive growth (see `_marginals`), and three
+    counts (in float32: exact up to 2^24 cells per world).
 
     **Returns:**
 
