@@ -40,7 +40,7 @@ def _time(fn, repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small budget smoke run")
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args(argv)

@@ -164,8 +164,9 @@ def test_statistics_use_each_configurations_T(setup, pair):
     compat_fn = build_compute_stats_fn(
         s["cfg"]["world_params"], s["cfg"]["render_params"], compat=True
     )
+    cells, K, gf, w, T = args
     stats_c, _ = runner.run_scan_mem_optimized(
-        s["key"], *args, 16, 13, s["update_fn"], compat_fn
+        s["key"], cells, K, gf, w, T, 16, 13, s["update_fn"], compat_fn
     )
     ours = np.asarray(stats1["mass_speed"][1, 1:, 0])
     moving = ours > 1e-3
@@ -221,8 +222,9 @@ def test_sharded_runner_equals_single_device(setup, pair):
     s = setup
     _, args, ref_stats, ref_final = pair
     lead = lambda x: x.reshape((2, 1, *x.shape[1:]))  # noqa: E731  [N_dev, N_sols]
+    cells, K, gf, w, T = (lead(a) for a in args)
     stats, final = runner.run_scan_mem_optimized_pmap(
-        s["key"], *(lead(a) for a in args), 16, 13, s["update_fn"], s["stats_fn"]
+        s["key"], cells, K, gf, w, T, 16, 13, s["update_fn"], s["stats_fn"]
     )
     assert final.shape == (2, 1, 1, 1, 64, 64)
     assert stats["mass"].shape == (2, 1, 16, 1)
@@ -239,7 +241,7 @@ def test_sharded_runner_equals_single_device(setup, pair):
 
 def test_no_recompilation_for_new_values_or_rebuilt_config(setup, batch_run):
     s = setup
-    before = _run_scan_jit._cache_size()
+    before = _run_scan_jit._cache_size()  # pyright: ignore[reportAttributeAccessIssue]
     K2, gf2, w2, _, upd2, stats2, _ = helpers.build_all(orbium_config((64, 64), STEPS))
     assert upd2 == s["update_fn"] and hash(upd2) == hash(s["update_fn"])
     assert stats2 == s["stats_fn"]
@@ -262,7 +264,7 @@ def test_no_recompilation_for_new_values_or_rebuilt_config(setup, batch_run):
     runner.run_scan(
         s["key"], s["cells0"], K3, gf3, w3, s["T"], STEPS, 11, upd3, s["stats_fn"]
     )
-    assert _run_scan_jit._cache_size() == before
+    assert _run_scan_jit._cache_size() == before  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def test_clear_errors_for_bad_runner_input(setup):

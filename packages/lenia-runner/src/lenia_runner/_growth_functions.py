@@ -7,6 +7,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from ._kernel_functions import staircase_profile, triangle_profile
 from ._registry import make_registry
+from ._types import ParamsLike
 
 GrowthFunction = Callable[[ArrayLike, ArrayLike], Array]
 
@@ -16,13 +17,13 @@ growth_functions, register, get = make_registry(
 )
 
 
-def _ms(params: ArrayLike) -> tuple[Array, Array]:
+def _ms(params: ParamsLike) -> tuple[Array, Array]:
     p = jnp.asarray(params, dtype=jnp.float32).reshape(-1)
     return p[0], p[1]
 
 
 @register("poly_quad4")
-def poly_quad4(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def poly_quad4(params: ParamsLike, X: ArrayLike) -> Float[Array, "..."]:
     """Lenia's polynomial growth `2 max(0, 1 - (U - m)^2 / (9 s^2))^4 - 1`.
 
     **Arguments:**
@@ -40,7 +41,7 @@ def poly_quad4(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("gaussian")
-def gaussian(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def gaussian(params: ParamsLike, X: ArrayLike) -> Float[Array, "..."]:
     """Gaussian growth `2 exp(-((U - m) / s)^2 / 2) - 1`.
 
     **Arguments:**
@@ -58,7 +59,7 @@ def gaussian(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("gaussian_target")
-def gaussian_target(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def gaussian_target(params: ParamsLike, X: ArrayLike) -> Float[Array, "..."]:
     """Gaussian target `exp(-((U - m) / s)^2 / 2)` for the asymptotic rule `v2`.
 
     **Arguments:**
@@ -76,7 +77,7 @@ def gaussian_target(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("step")
-def step(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def step(params: ParamsLike, X: ArrayLike) -> Float[Array, "..."]:
     """Step growth: +1 where `|U - m| <= s`, -1 elsewhere.
 
     **Arguments:**
@@ -94,7 +95,7 @@ def step(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("staircase")
-def staircase(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def staircase(params: ParamsLike, X: ArrayLike) -> Float[Array, "..."]:
     """Staircase growth `2 staircase(m, s)(U) - 1`.
 
     **Arguments:**
@@ -111,7 +112,7 @@ def staircase(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("triangle")
-def triangle(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def triangle(params: ParamsLike, X: ArrayLike) -> Float[Array, "..."]:
     """Triangle growth `2 triangle(m, s)(U) - 1`.
 
     **Arguments:**
@@ -128,7 +129,7 @@ def triangle(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
 
 
 @register("identity")
-def identity(params: ArrayLike, X: ArrayLike) -> Float[Array, "..."]:
+def identity(params: ParamsLike, X: ArrayLike) -> Float[Array, "..."]:
     """The potential itself (used by Game-of-Life style rules).
 
     **Arguments:**

@@ -9,6 +9,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from ._registry import make_registry
+from ._types import ParamsLike
 
 KernelFunction = Callable[[ArrayLike, ArrayLike], Array]
 
@@ -23,7 +24,7 @@ def _xp(*args: Any) -> Any:
     return jnp if any(isinstance(a, jax.Array) for a in args) else np
 
 
-def _p(params: ArrayLike, i: int, xp: Any = jnp) -> Any:
+def _p(params: ParamsLike, i: int, xp: Any = jnp) -> Any:
     dtype = np.float64 if xp is np else jnp.float32
     return xp.asarray(params, dtype=dtype).reshape(-1)[i]
 
@@ -33,7 +34,7 @@ def _x(X: Any, xp: Any) -> Any:  # host or traced inputs alike
 
 
 @register("poly_quad")
-def poly_quad(params: ArrayLike, X: Any) -> Float[Array, "..."]:
+def poly_quad(params: ParamsLike, X: Any) -> Float[Array, "..."]:
     """Polynomial core `(4 X (1 - X))^q` (Lenia's standard core for `q = 4`).
 
     **Arguments:**
@@ -51,7 +52,7 @@ def poly_quad(params: ArrayLike, X: Any) -> Float[Array, "..."]:
 
 
 @register("gauss_bump")
-def gauss_bump(params: ArrayLike, X: Any) -> Float[Array, "..."]:
+def gauss_bump(params: ParamsLike, X: Any) -> Float[Array, "..."]:
     """Exponential bump `exp(q (q - 1 / (X (1 - X) + 1e-7)))`.
 
     Leniax's variant: equal to Lenia's `exp(α - α / (4 X (1 - X)))` only for `q = 4`.
@@ -72,7 +73,7 @@ def gauss_bump(params: ArrayLike, X: Any) -> Float[Array, "..."]:
 
 
 @register("step")
-def step(params: ArrayLike, X: Any) -> Float[Array, "..."]:
+def step(params: ParamsLike, X: Any) -> Float[Array, "..."]:
     """Step core: 1 on `[q, 1 - q]`, 0 elsewhere.
 
     **Arguments:**
@@ -91,7 +92,7 @@ def step(params: ArrayLike, X: Any) -> Float[Array, "..."]:
 
 
 @register("gauss")
-def gauss(params: ArrayLike, X: Any) -> Float[Array, "..."]:
+def gauss(params: ParamsLike, X: Any) -> Float[Array, "..."]:
     """Gaussian shell `exp(-((X - q) / (0.3 q))^2 / 2)`.
 
     **Arguments:**
@@ -110,7 +111,7 @@ def gauss(params: ArrayLike, X: Any) -> Float[Array, "..."]:
 
 
 @register("threshold")
-def threshold(params: ArrayLike, X: Any) -> Float[Array, "..."]:
+def threshold(params: ParamsLike, X: Any) -> Float[Array, "..."]:
     """Threshold core: 1 where `X >= q`.
 
     **Arguments:**
@@ -148,7 +149,7 @@ def triangle_profile(m: Any, s: Any, X: Any) -> Any:
 
 
 @register("staircase")
-def staircase(params: ArrayLike, X: Any) -> Float[Array, "..."]:
+def staircase(params: ParamsLike, X: Any) -> Float[Array, "..."]:
     """Staircase core (see `staircase_profile`).
 
     **Arguments:**
@@ -165,7 +166,7 @@ def staircase(params: ArrayLike, X: Any) -> Float[Array, "..."]:
 
 
 @register("triangle")
-def triangle(params: ArrayLike, X: Any) -> Float[Array, "..."]:
+def triangle(params: ParamsLike, X: Any) -> Float[Array, "..."]:
     """Triangle core (see `triangle_profile`).
 
     **Arguments:**

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import yaml
-from jaxtyping import Array
+from jaxtyping import Array, ArrayLike
 
 from ._errors import check_positive
 from ._growth_functions import OLD_GF_ID
@@ -387,7 +387,7 @@ def center_world(
     return jax.vmap(one)(cells, field, potential, shift_idx)
 
 
-def crop_zero(kernels: Array) -> Array:
+def crop_zero(kernels: ArrayLike) -> Array:
     """Crop the all-zero borders shared by stacked kernels `[n, *dims]`."""
     k = np.asarray(kernels)
     nz = np.argwhere(np.any(k != 0, axis=0))
@@ -398,7 +398,7 @@ def crop_zero(kernels: Array) -> Array:
     return jnp.asarray(k[sl])
 
 
-def auto_center(cells: Array) -> Array:
+def auto_center(cells: ArrayLike) -> Array:
     """Roll a world `[C, *world]` so that its centre of mass sits at the centre."""
     x = np.asarray(cells, dtype=np.float64)
     world = x.shape[1:]
@@ -415,7 +415,7 @@ def auto_center(cells: Array) -> Array:
     return jnp.roll(jnp.asarray(cells), shifts, axis=tuple(range(1, x.ndim)))
 
 
-def center_and_crop(cells: Array) -> Array:
+def center_and_crop(cells: ArrayLike) -> Array:
     """Centre a world's mass and crop its all-zero borders (`[C, *world]`)."""
     centred = auto_center(cells)
     return crop_zero(centred)
