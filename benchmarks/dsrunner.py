@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from typing import Any
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # This file is named like the package: keep its folder off the import path.
@@ -22,7 +23,9 @@ import numpy as np  # noqa: E402
 
 import dsrunner as ds  # noqa: E402
 
-LIF_PARS = dict(V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0, tau_ref=5.0)
+LIF_PARS: dict[str, Any] = dict(
+    V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0, tau_ref=5.0
+)
 
 
 def _best(fn, repeat=3):
@@ -134,8 +137,8 @@ def streaming(steps):
 
 # --------------------------------------------------------------------- BrainPy
 def brainpy_cases(ne, ni, duration, steps):
-    import brainpy as bp
-    import brainpy.math as bm
+    import brainpy as bp  # pyright: ignore[reportMissingImports]
+    import brainpy.math as bm  # pyright: ignore[reportMissingImports]
 
     bm.set_platform("cpu")
 
@@ -208,7 +211,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     ne, ni, duration = (320, 80, 100.0) if args.quick else (3200, 800, 1000.0)
     steps = 100_000 if args.quick else 1_000_000
-    res = {"machine": f"{os.cpu_count()} CPU cores, jax {jax.__version__}"}
+    res: dict[str, Any] = {
+        "machine": f"{os.cpu_count()} CPU cores, jax {jax.__version__}"
+    }
     print(f"dsrunner benchmark ({'quick' if args.quick else 'full'}); {res['machine']}")
     res["coba"] = coba_dsrunner(ne, ni, duration)
     c = res["coba"]
@@ -234,7 +239,7 @@ def main(argv=None):
     print(f"monitors, 100 LIF x {steps // 10} steps: in-memory {s['in_memory_s']:.3f} s"
           f", streamed in 1024-step chunks {s['streaming_s']:.3f} s (x{s['ratio']:.2f})")  # fmt: skip
     try:
-        import brainpy
+        import brainpy  # pyright: ignore[reportMissingImports]
     except ImportError:
         print("BrainPy not importable here: skipping the comparison "
               "(pip install brainpy==2.8.2 'brainevent[cpu]' to compare)")  # fmt: skip

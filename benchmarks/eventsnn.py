@@ -104,10 +104,16 @@ def bench_eventsnn(batch, repeats, n_batches):
 def bench_jaxsnn(batch, repeats, n_batches):  # pragma: no cover - needs jaxsnn 0.3
     """The same network through jaxsnn 0.3's Topology API (forward, gradient, and
     a training epoch with the same loss, optimiser and batches as ours)."""
-    from jaxsnn.event.modules import LIF, Linear, Source
-    from jaxsnn.event.modules.lif.lif import LIFParameters
-    from jaxsnn.event.topology import Topology
-    from jaxsnn.event.types import Spike
+    from jaxsnn.event.modules import (  # pyright: ignore[reportMissingImports]
+        LIF,
+        Linear,
+        Source,
+    )
+    from jaxsnn.event.modules.lif.lif import (  # pyright: ignore[reportMissingImports]
+        LIFParameters,
+    )
+    from jaxsnn.event.topology import Topology  # pyright: ignore[reportMissingImports]
+    from jaxsnn.event.types import Spike  # pyright: ignore[reportMissingImports]
 
     params = LIFParameters(v_th=1.0, v_reset=-1000.0)
     t_max = 4 * 5e-3
@@ -192,6 +198,7 @@ def bench_jaxsnn(batch, repeats, n_batches):  # pragma: no cover - needs jaxsnn 
 
 
 def main():
+    assert __doc__ is not None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args()

@@ -1,5 +1,7 @@
 """rollax conformance suites, entry-point discovery and the demo."""
 
+from typing import Any
+
 import jax.numpy as jnp
 import pytest
 
@@ -62,7 +64,9 @@ class TestScanRunner(RunnerTests):
 
 def test_stepper_matches_dsrunner():
     """The pure stepper and the stateful model compute the same trajectory."""
-    pars = dict(V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0, tau_ref=5.0)
+    pars: dict[str, Any] = dict(
+        V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0, tau_ref=5.0
+    )
     stepper = bp.LIFStepper(1, I=12.0, **pars)
     _, traj = bp.ScanRunner(stepper).run(stepper.init_state(), 1000)
     lif = bp.LifRef(1, V_initializer=bp.init.Constant(-60.0), **pars)

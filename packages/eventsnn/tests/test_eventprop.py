@@ -1,6 +1,7 @@
 """EventProp gradients against autodiff through the exact simulation."""
 
 from functools import partial
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -19,7 +20,7 @@ INPUT = es.EventPropSpike(
 
 def _nets(params, budgets, recurrent=False):
     if recurrent:
-        kw = dict(mean=[3.0, 2.5], std=[1.0, 1.0])
+        kw: dict[str, Any] = dict(mean=[3.0, 2.5], std=[1.0, 1.0])
         init, ad = es.serial(es.RecurrentLIF([5, 3], budgets[1], T_MAX, params, **kw))
         _, ep = es.serial(
             es.RecurrentEventPropLIF([5, 3], budgets[1], T_MAX, params, **kw)

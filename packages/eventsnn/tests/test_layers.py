@@ -53,7 +53,7 @@ def test_global_indexing_pass_through_and_padding(net):
     # second layer: only the hidden spikes pass through, own spikes are 7..8
     o = np.asarray(out.idx)
     assert set(o[o >= 0]) <= set(range(3, 9))
-    assert np.all(np.diff(np.asarray(out.time)) >= 0)
+    assert np.all(np.diff(out.time) >= 0)
     pad = o == -1
     np.testing.assert_array_equal(np.asarray(out.time)[pad], np.float32(T_MAX))
 

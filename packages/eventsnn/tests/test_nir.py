@@ -1,5 +1,7 @@
 """NIR import and export."""
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import nir
@@ -16,7 +18,7 @@ INPUT = es.EventPropSpike(
 
 
 def _cuba(n, **kw):
-    base = dict(
+    base: dict[str, Any] = dict(
         tau_syn=np.full(n, 5.0),
         tau_mem=np.full(n, 10.0),
         r=np.ones(n),
@@ -112,12 +114,7 @@ def test_missing_n_spikes_is_a_key_error():
 def test_unsupported_nodes_and_structures():
     nodes, edges = _chain(
         lif=nir.LIF(
-            **{
-                "tau": np.ones(4),
-                "r": np.ones(4),
-                "v_leak": np.zeros(4),
-                "v_threshold": np.ones(4),
-            }
+            tau=np.ones(4), r=np.ones(4), v_leak=np.zeros(4), v_threshold=np.ones(4)
         )
     )
     with pytest.raises(NotImplementedError, match="'lif'"):
@@ -190,7 +187,9 @@ def test_nir_data_round_trip():
         jnp.array([[0.5, 1.5, 0.0]]),
     )
     data = es.to_nir_data({"lif": spikes}, apply, observables=("spikes", "current"))
-    assert data.nodes["lif"].observables["spikes"].n_neurons == 4
+    node = data.nodes["lif"]
+    assert isinstance(node, nir.NIRNodeData)
+    assert node.observables["spikes"].n_neurons == 4
     back = es.from_nir_data(data, apply, observables=("spikes", "current"))["lif"]
     np.testing.assert_array_equal(np.asarray(back.idx), np.asarray(spikes.idx))
     np.testing.assert_allclose(np.asarray(back.time), np.asarray(spikes.time))

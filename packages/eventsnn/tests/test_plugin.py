@@ -47,4 +47,4 @@ def test_import_has_no_global_side_effects():
     # jaxsnn 0.2.x switches on jax_debug_nans for everyone on import
     import jax
 
-    assert not jax.config.jax_debug_nans
+    assert not jax.config.jax_debug_nans  # pyright: ignore[reportAttributeAccessIssue]

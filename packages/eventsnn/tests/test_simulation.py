@@ -135,7 +135,7 @@ def test_layer_spikes_match_numpy_reference(name):
     np.testing.assert_array_equal(
         np.sort(np.asarray(out.idx)[(np.asarray(out.idx) >= 0) & ~own]), np.sort(idx)
     )
-    assert np.all(np.diff(np.asarray(out.time)) >= 0)
+    assert np.all(np.diff(out.time) >= 0)
     assert not bool(out.overflow)
 
 

@@ -50,6 +50,10 @@ class BrainPyObject:
     """
 
     _name: str
+    implicit_vars: dict[str, Variable]
+    """Variables registered with `register_implicit_vars` (set by its first call)."""
+    implicit_nodes: dict[str, "BrainPyObject"]
+    """Objects registered with `register_implicit_nodes` (set by its first call)."""
 
     def __init__(self, name: str | None = None):
         if name is None:

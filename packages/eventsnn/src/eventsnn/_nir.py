@@ -8,7 +8,7 @@ makes the synaptic current jump by `w` (NIR's `w_in` must be 1, `r` must be 1).
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
 import jax.numpy as jnp
 import nir
@@ -47,6 +47,17 @@ class ConversionConfig:
     solver: str = "eventprop"
     time_scale: float = 1e-3
     time_steps: int = 20
+
+
+class NIRApplyFn(Protocol):
+    """The `apply_fn` of [`eventsnn.from_nir`][]: the [`eventsnn.serial`][] network,
+    carrying the conversion's `t_max`, `n_spikes` and layer `sizes`."""
+
+    t_max: float
+    n_spikes: dict[str, int]
+    sizes: dict[str, int]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 def bias_is_zero(obj) -> bool:
@@ -357,14 +368,15 @@ def from_nir(graph: nir.NIRGraph, config: ConversionConfig):
     if not layers:
         raise NotImplementedError("the NIR graph has no CubaLIF node to simulate")
 
-    _, apply_fn = serial(*layers)
+    _, serial_apply = serial(*layers)
+    apply_fn = cast(NIRApplyFn, serial_apply)
 
     def init_fn(unused1=None, unused2=None):
         return unused1, list(weights)
 
-    apply_fn.t_max = config.t_max  # type: ignore[attr-defined]
-    apply_fn.n_spikes = dict(config.n_spikes)  # type: ignore[attr-defined]
-    apply_fn.sizes = sizes  # type: ignore[attr-defined]
+    apply_fn.t_max = config.t_max
+    apply_fn.n_spikes = dict(config.n_spikes)
+    apply_fn.sizes = sizes
     return init_fn, apply_fn
 
 
