@@ -40,8 +40,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 try:  # the original, for the comparison
     import apebench
-    import apebench.scenarios
-    import exponax
+    import apebench.scenarios  # pyright: ignore[reportMissingImports]
+    import exponax  # pyright: ignore[reportMissingImports]
 
     HAVE_ORIGINAL = True
 except ImportError:  # pragma: no cover - depends on the environment
@@ -96,6 +96,7 @@ def bench_solvers(quick, repeats):
         row = {"case": label, "sample_steps": samples * steps}
         fns = {"ours_s": _rollout_fn(ab.rollout, ours.get_ref_stepper(), steps)}
         if HAVE_ORIGINAL:
+            assert apebench is not None and exponax is not None
             theirs = apebench.scenarios.scenario_dict[key](**kwargs)
             fns["apebench_s"] = _rollout_fn(
                 exponax.rollout, theirs.get_ref_stepper(), steps
@@ -117,6 +118,7 @@ def bench_data(quick):
     jax.block_until_ready(s.get_train_data())
     out["ours_cached_s"] = time.perf_counter() - start
     if HAVE_ORIGINAL:
+        assert apebench is not None
         t = apebench.scenarios.scenario_dict["diff_adv"](**kwargs)
         start = time.perf_counter()
         jax.block_until_ready(t.get_train_data())
@@ -141,6 +143,7 @@ def bench_training(quick):
     jax.block_until_ready(loss)
     out["ours_s"] = time.perf_counter() - start
     if HAVE_ORIGINAL:
+        assert apebench is not None
         t = apebench.scenarios.scenario_dict["diff_adv"](optim_config=optim)
         their_trainer = t.get_trainer(train_config="one")
         their_net = t.get_neural_stepper(
@@ -158,6 +161,7 @@ def _ratio(a, b):
 
 
 def main(argv=None):
+    assert __doc__ is not None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small budget smoke run")
     parser.add_argument("--json", help="also write the results to this JSON file")

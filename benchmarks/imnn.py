@@ -206,6 +206,7 @@ def original_available():
 
 
 def main(argv=None):
+    assert __doc__ is not None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few iterations")
     args = parser.parse_args(argv)

@@ -95,6 +95,7 @@ def test_networks_are_translation_equivariant(config):
     )
     u = jnp.asarray(np.random.default_rng(0).normal(size=(1, 16)), dtype=jnp.float32)
     shift = 4  # a multiple of the UNet's total stride
+    assert callable(net)
     np.testing.assert_allclose(
         net(jnp.roll(u, shift, -1)), jnp.roll(net(u), shift, -1), atol=1e-5
     )

@@ -8,6 +8,7 @@ import pytest
 
 import apebench_lite as ab
 from apebench_lite import stepper as st
+from apebench_lite._nonlinear import GeneralNonlinearFun
 
 
 def _grid(n, length=1.0):
@@ -143,6 +144,7 @@ def test_zero_coefficient_nonlinear_terms_are_skipped():
         1, 1.0, 32, 0.01, nonlinear_coefficients=(0.0, -1.0, 0.0)
     )
     u = jnp.asarray(_smooth_1d(32), dtype=jnp.float32)
+    assert isinstance(compat.nonlinear_fun, GeneralNonlinearFun)
     assert compat.nonlinear_fun.gradient_norm_scale is None
     full = ab.stepper.GeneralNonlinearStepper(
         1, 1.0, 32, 0.01, nonlinear_coefficients=(0.0, -1.0, 1e-30)

@@ -102,6 +102,7 @@ def test_gradient_imnn_rank2_inputs_and_gradient(exact, problem, h):
     # the original's GradientIMNN transposes rank-2 inputs (wrong F)
     imnn = exact["imnn"]
     imnn.set_F_statistics()
+    assert imnn.F is not None
     np.testing.assert_allclose(imnn.F, exact["F"], rtol=1e-4, atol=1e-6)
     grad = full_grad(imnn, exact["w"])[1]
     assert h.rel_err(grad, exact["grad"]) < 1e-4
@@ -123,6 +124,7 @@ def test_aggregated_gradient_is_exact(exact, problem, h, n_devices, n_per_device
     assert float(loss) == pytest.approx(float(exact["loss"]), rel=1e-5)
     assert h.rel_err(grad, exact["grad"]) < 1e-4
     imnn.set_F_statistics()
+    assert imnn.F is not None
     np.testing.assert_allclose(imnn.F, exact["F"], rtol=1e-4, atol=1e-6)
 
 
@@ -178,6 +180,7 @@ def test_numerical_classes_agree_and_approach_exact(exact, problem, h):
     np.testing.assert_allclose(fid, problem["fid"], rtol=1e-6)  # same seeds
     num = NumericalGradientIMNN(*common(problem), fid, nder, δθ)
     num.set_F_statistics()
+    assert num.F is not None
     # finite differences of seed-matched simulations -> exact derivative
     np.testing.assert_allclose(num.F, exact["F"], rtol=2e-2, atol=1e-4)
     w = exact["w"]
@@ -213,6 +216,7 @@ def test_numerical_classes_agree_and_approach_exact(exact, problem, h):
         assert float(loss) == pytest.approx(float(ref[0]), rel=1e-5)
         assert h.rel_err(grad, ref[1]) < 1e-4
         imnn.set_F_statistics()
+        assert imnn.F is not None
         np.testing.assert_allclose(imnn.F, num.F, rtol=1e-4, atol=1e-6)
 
 
@@ -230,4 +234,5 @@ def test_simulator_classes_agree(problem, h):
     assert h.rel_err(grad, ref[1]) < 1e-4
     sim.set_F_statistics(key=key)
     agg.set_F_statistics(key=key)
+    assert agg.F is not None and sim.F is not None
     np.testing.assert_allclose(agg.F, sim.F, rtol=1e-4, atol=1e-6)

@@ -98,7 +98,9 @@ def test_constructor_errors(base, change, error, match):
 
 def _agg(base, host, devices, n_per_device):
     args = _positional(dict(base), ("fiducial", "derivative"))
-    return AggregatedGradientIMNN(*args, host, devices, n_per_device)
+    return AggregatedGradientIMNN(
+        *args, host=host, devices=devices, n_per_device=n_per_device
+    )
 
 
 def test_aggregation_errors(base):
@@ -122,7 +124,12 @@ def _dataset(base, main, remaining, n_devices=1, n_per_device=10):
     args = _positional(kw)
     dev = jax.devices()
     return DatasetGradientIMNN(
-        *args, main, remaining, dev[0], dev[:n_devices], n_per_device
+        *args,
+        main=main,
+        remaining=remaining,
+        host=dev[0],
+        devices=dev[:n_devices],
+        n_per_device=n_per_device,
     )
 
 
@@ -172,11 +179,11 @@ def test_fit_and_estimate_errors(base, h):
     with pytest.raises(ValueError, match="Fisher information has not yet been"):
         imnn.get_estimate(np.zeros(SHAPE))
     with pytest.raises(TypeError, match="`λ` must be a float"):
-        imnn.fit("10", 0.1)
+        imnn.fit("10", 0.1)  # pyright: ignore[reportArgumentType]
     with pytest.raises(TypeError, match="`best` must be a bool"):
-        imnn.fit(10.0, 0.1, best="yes")
+        imnn.fit(10.0, 0.1, best="yes")  # pyright: ignore[reportArgumentType]
     with pytest.raises(TypeError, match="`patience` must be an int"):
-        imnn.fit(10.0, 0.1, patience=1.5)
+        imnn.fit(10.0, 0.1, patience=1.5)  # pyright: ignore[reportArgumentType]
     with pytest.raises(ValueError, match="`rng` must be a PRNG key"):
         imnn.fit(10.0, 0.1, rng=jnp.zeros(3, jnp.uint32))
     with pytest.raises(ValueError, match=r"α = .* is negative"):
@@ -184,8 +191,8 @@ def test_fit_and_estimate_errors(base, h):
     kw = dict(base)
     args = _positional(kw)
     with pytest.raises(ValueError, match="`simulator` must take two arguments"):
-        SimulatorIMNN(*args, lambda key: key)
-    sim = SimulatorIMNN(*args, h.simulator)
+        SimulatorIMNN(*args, simulator=lambda key: key)  # pyright: ignore[reportArgumentType]
+    sim = SimulatorIMNN(*args, simulator=h.simulator)
     with pytest.raises(ValueError, match="`rng` is necessary when simulating"):
         sim.fit(10.0, 0.1)
 

@@ -12,7 +12,14 @@ SHAPE = (3, 4)
 θ = jnp.array([0.0, 1.0])
 
 
-def build(problem, cls=GradientIMNN, validate=False, optimiser=None, key=0, **kw):
+def build(
+    problem,
+    cls: type[GradientIMNN | AggregatedGradientIMNN] = GradientIMNN,
+    validate=False,
+    optimiser=None,
+    key=0,
+    **kw,
+):
     args = (
         problem["n_s"],
         problem["n_d"],
@@ -26,14 +33,14 @@ def build(problem, cls=GradientIMNN, validate=False, optimiser=None, key=0, **kw
         problem["fid"],
         problem["der"],
     )
-    if cls is AggregatedGradientIMNN:
-        dev = jax.devices()
-        args = (*args, dev[0], dev[:2], 5)
     if validate:
         kw |= {
             "validation_fiducial": problem["vfid"],
             "validation_derivative": problem["vder"],
         }
+    if cls is AggregatedGradientIMNN:
+        dev = jax.devices()
+        return cls(*args, dev[0], dev[:2], 5, **kw)
     return cls(*args, **kw)
 
 
@@ -147,9 +154,9 @@ def _nan_after(step):
     def init(params):
         return jnp.zeros((), jnp.int32)
 
-    def update(g, count, params=None):
-        scale = jnp.where(count >= step, jnp.nan, 1e-3)
-        return jax.tree.map(lambda x: -scale * x, g), count + 1
+    def update(updates, state, params=None):
+        scale = jnp.where(state >= step, jnp.nan, 1e-3)
+        return jax.tree.map(lambda x: -scale * x, updates), state + 1
 
     return optax.GradientTransformation(init, update)
 
@@ -185,6 +192,7 @@ def test_float64(problem, h):
             problem["vder"].astype(np.float64),
         )
         imnn.fit(10.0, 0.1, patience=5, min_iterations=5, max_iterations=3)
+        assert imnn.F is not None
         assert imnn.F.dtype == jnp.float64
         assert np.all(np.isfinite(imnn.history["val_detF"]))
 

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, Float
 
 from ._config import (
     config_error,
@@ -40,7 +40,7 @@ from ._networks import (
     ResNet,
     UNet,
 )
-from ._rng import split_key
+from ._rng import KeyLike, split_key
 from ._trainer import (
     Trainer,
     get_optimizer,
@@ -264,7 +264,7 @@ class BaseScenario(eqx.Module):
         num_samples: int,
         num_warmup_steps: int,
         temporal_horizon: int,
-        key: PRNGKeyArray,
+        key: KeyLike,
     ) -> Float[Array, " num_samples temporal_horizon+1 num_channels *num_points"]:
         """Draw ICs, warm them up with `stepper`, and roll them out (ICs included).
 
@@ -412,7 +412,7 @@ class BaseScenario(eqx.Module):
             )
         return ACTIVATIONS[name]
 
-    def get_network(self, network_config: str, key: PRNGKeyArray) -> eqx.Module:
+    def get_network(self, network_config: str, key: KeyLike) -> eqx.Module:
         """Instantiate the architecture of `network_config` (see the docs' grammar)."""
         return build_network(
             network_config,
@@ -423,7 +423,7 @@ class BaseScenario(eqx.Module):
         )
 
     def get_neural_stepper(
-        self, *, task_config: str, network_config: str, key: PRNGKeyArray
+        self, *, task_config: str, network_config: str, key: KeyLike
     ) -> eqx.Module:
         """The network (`predict`) or a `CorrectedStepper` (`correct;MODE`)."""
         parts = split(task_config, "task_config")
@@ -746,7 +746,7 @@ def build_network(
     num_spatial_dims: int,
     num_channels: int,
     num_points: int,
-    key: PRNGKeyArray,
+    key: KeyLike,
 ) -> eqx.Module:
     """Build the network of an APEBench `network_config` string.
 

@@ -6,10 +6,10 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, Float
 
 from ._config import config_error, expect_fields, split, to_bool, to_float, to_int
-from ._rng import as_float, is_traced, normal, split_key, uniform
+from ._rng import KeyLike, as_float, is_traced, normal, split_key, uniform
 from ._spectral import (
     coef_extraction_scaling,
     grid,
@@ -25,7 +25,7 @@ class AbstractICGenerator(eqx.Module):
     num_spatial_dims: eqx.AbstractVar[int]
 
     @abc.abstractmethod
-    def __call__(self, num_points: int, *, key: PRNGKeyArray) -> Float[Array, " C *N"]:
+    def __call__(self, num_points: int, *, key: KeyLike) -> Float[Array, " C *N"]:
         """Draw one initial condition on a grid of `num_points` per axis."""
 
 
@@ -145,7 +145,7 @@ class RandomMultiChannelICGenerator(AbstractICGenerator):
     def num_spatial_dims(self) -> int:
         return self.generators[0].num_spatial_dims
 
-    def __call__(self, num_points: int, *, key: PRNGKeyArray) -> Float[Array, " C *N"]:
+    def __call__(self, num_points: int, *, key: KeyLike) -> Float[Array, " C *N"]:
         keys = split_key(key, len(self.generators))
         parts = [
             g(num_points, key=k) for g, k in zip(self.generators, keys, strict=True)
@@ -189,7 +189,7 @@ def build_ic_set(
     *,
     num_points: int,
     num_samples: int,
-    key: PRNGKeyArray,
+    key: KeyLike,
 ) -> Float[Array, " S C *N"]:
     """Draw `num_samples` initial conditions, splitting the key once per sample.
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jaxtyping import Array, Float, PRNGKeyArray
+from jaxtyping import Array, Float
 
-from ._rng import as_float, normal, split_key, uniform
+from ._rng import KeyLike, as_float, normal, split_key, uniform
 
 
 def _uniform(key, shape, fan_in):
@@ -44,7 +44,7 @@ class PeriodicConv(eqx.Module):
         stride: int = 1,
         dilation: int = 1,
         use_bias: bool = True,
-        key: PRNGKeyArray,
+        key: KeyLike,
     ):
         wkey, bkey = split_key(key)
         fan_in = in_channels * kernel_size**num_spatial_dims

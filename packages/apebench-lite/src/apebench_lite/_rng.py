@@ -6,11 +6,17 @@ key we seed a NumPy generator from the key's bits (deterministic, no compile), a
 fall back to `jax.random` when the key is traced (inside `jit`/`vmap`).
 """
 
+from typing import TypeAlias
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jaxtyping import PRNGKeyArray, UInt32
 
 _TRACER = jax.core.Tracer  # pyright: ignore[reportAttributeAccessIssue]
+
+KeyLike: TypeAlias = PRNGKeyArray | UInt32[np.ndarray, "2"]
+"""A JAX PRNG key (typed, or raw `uint32[2]`) or a raw `uint32[2]` NumPy key."""
 
 
 def is_traced(x) -> bool:

@@ -7,7 +7,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Float
+from jaxtyping import Array, ArrayLike, Float
 
 import rollax
 
@@ -108,7 +108,7 @@ class Advection(AbstractETDRKStepper):
         num_points: int,
         dt: float,
         *,
-        velocity: float | Sequence[float] = 1.0,
+        velocity: float | Sequence[float] | Float[ArrayLike, "..."] = 1.0,
     ):
         d = _deriv(num_spatial_dims, domain_extent, num_points)
         v = _per_axis(velocity, num_spatial_dims, "velocity")
@@ -132,7 +132,10 @@ class Diffusion(AbstractETDRKStepper):
         num_points: int,
         dt: float,
         *,
-        diffusivity: float | Sequence[float] | Sequence[Sequence[float]] = 0.01,
+        diffusivity: float
+        | Sequence[float]
+        | Sequence[Sequence[float]]
+        | Float[ArrayLike, "..."] = 0.01,
     ):
         d = _deriv(num_spatial_dims, domain_extent, num_points)
         nu = np.asarray(diffusivity, dtype=float)
@@ -160,7 +163,7 @@ class AdvectionDiffusion(AbstractETDRKStepper):
         num_points: int,
         dt: float,
         *,
-        velocity: float | Sequence[float] = 1.0,
+        velocity: float | Sequence[float] | Float[ArrayLike, "..."] = 1.0,
         diffusivity: float = 0.01,
     ):
         d = _deriv(num_spatial_dims, domain_extent, num_points)
@@ -184,7 +187,7 @@ class Dispersion(AbstractETDRKStepper):
         num_points: int,
         dt: float,
         *,
-        dispersivity: float | Sequence[float] = 1.0,
+        dispersivity: float | Sequence[float] | Float[ArrayLike, "..."] = 1.0,
         advect_on_diffusion: bool = False,
     ):
         d = _deriv(num_spatial_dims, domain_extent, num_points)

@@ -80,7 +80,7 @@ class _AggregatedIMNN(_IMNN):
         raise NotImplementedError
 
     # ------------------------------------------------------------ kernels
-    def _kernel(self, which: str, kind: str) -> Callable:
+    def _kernel(self, which: str, kind: str) -> jax.stages.Wrapped:
         def make():
             if which == "fwd":
                 return jax.jit(lambda w, b: self._batch_outputs(kind, w, b))

@@ -4,6 +4,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.sharding import Mesh
 from jaxtyping import Array, Float
 
@@ -46,14 +47,15 @@ class GradientIMNN(InMemoryData, _IMNN):
         n_params: int,
         n_summaries: int,
         input_shape: tuple[int, ...],
-        θ_fid: Float[Array, " n_params"],
+        θ_fid: Float[Array | np.ndarray, " n_params"],
         model: Any,
         optimiser: Any,
         key_or_state: Any,
-        fiducial: Float[Array, "n_s ..."],
-        derivative: Float[Array, "n_d ... n_params"],
-        validation_fiducial: Float[Array, "n_s ..."] | None = None,
-        validation_derivative: Float[Array, "n_d ... n_params"] | None = None,
+        fiducial: Float[Array | np.ndarray, "n_s ..."],
+        derivative: Float[Array | np.ndarray, "n_d ... n_params"],
+        validation_fiducial: Float[Array | np.ndarray, "n_s ..."] | None = None,
+        validation_derivative: Float[Array | np.ndarray, "n_d ... n_params"]
+        | None = None,
         *,
         mesh: Mesh | None = None,
     ):

@@ -4,7 +4,7 @@ import math
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -20,6 +20,8 @@ from ._maths import (
     loss_and_statistics,
 )
 from ._model import IMNNState, is_key, prepare_model, prepare_optimiser
+
+_F = TypeVar("_F", bound=Callable)
 
 HISTORY_KEYS = ("detF", "detC", "detinvC", "Λ2", "r")
 _NAN_MESSAGE = (
@@ -46,7 +48,7 @@ class _IMNN:
         n_params: int,
         n_summaries: int,
         input_shape: tuple[int, ...],
-        θ_fid: Float[Array, " n_params"],
+        θ_fid: Float[Array | np.ndarray, " n_params"],
         model: Any,
         optimiser: Any,
         key_or_state: Any,
@@ -61,7 +63,7 @@ class _IMNN:
         self.invC: Array | None = None
         self.μ: Array | None = None
         self.dμ_dθ: Array | None = None
-        self._fit_cache: dict[Any, Callable] = {}
+        self._fit_cache: dict[Any, Any] = {}  # compiled callables by name
 
     # ------------------------------------------------------------------ set-up
     def _initialise_parameters(
@@ -176,7 +178,8 @@ class _IMNN:
             w, self._data(validate and self.validate), key
         )
 
-    def _jit(self, name: Any, make: Callable[[], Callable]) -> Callable:
+    def _jit(self, name: Any, make: Callable[[], _F]) -> _F:
+        """`make()` on first use, then the same (compiled) callable from the cache."""
         if name not in self._fit_cache:
             self._fit_cache[name] = make()
         return self._fit_cache[name]

@@ -6,6 +6,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
 from ._imnn import _IMNN
@@ -54,7 +55,7 @@ class SimulatorIMNN(_IMNN):
         n_params: int,
         n_summaries: int,
         input_shape: tuple[int, ...],
-        θ_fid: Float[Array, " n_params"],
+        θ_fid: Float[Array | np.ndarray, " n_params"],
         model: Any,
         optimiser: Any,
         key_or_state: Any,

@@ -5,6 +5,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 from jaxtyping import Array, Float
 
@@ -35,7 +36,7 @@ class AggregatedSimulatorIMNN(_AggregatedIMNN):
         n_params: int,
         n_summaries: int,
         input_shape: tuple[int, ...],
-        θ_fid: Float[Array, " n_params"],
+        θ_fid: Float[Array | np.ndarray, " n_params"],
         model: Any,
         optimiser: Any,
         key_or_state: Any,
