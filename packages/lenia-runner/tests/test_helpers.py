@@ -58,11 +58,50 @@ def test_search_for_mutation(small_config):
         helpers.search_for_mutation(jax.random.key(2), small_config)
 
 
-def test_perlin_is_2d_only_with_a_clear_error():
-    with pytest.raises(ValueError, match="expected world_size with 2 positive sizes"):
-        initializations.perlin(
-            jax.random.key(0), 2, [8, 8, 8], 3, jnp.array([[0.15, 0.015]])
+def _perlin_point(grads, x, res, shape):
+    """Perlin noise at one point, written out in numpy: 2^D corner dot products
+    weighted by the quintic fade."""
+    t = np.asarray(x, float) * np.asarray(res) / np.asarray(shape)
+    i, f = np.floor(t).astype(int), t - np.floor(t)
+    fade = 6 * f**5 - 15 * f**4 + 10 * f**3
+    total = 0.0
+    for corner in np.ndindex(*(2,) * len(x)):
+        c = np.asarray(corner)
+        g = grads[tuple(i + c)]
+        weight = np.prod(np.where(c == 1, fade, 1 - fade))
+        total += weight * np.dot(g, f - c)
+    return total
+
+
+def test_perlin_noise_in_3d_matches_numpy_and_vanishes_on_the_lattice():
+    shape, res = (12, 8, 20), (3, 2, 4)
+    grads = np.asarray(jax.random.normal(jax.random.key(1), (4, 3, 5, 3)))
+    noise = np.asarray(
+        initializations.generate_perlin_noise(jnp.asarray(grads)[None], shape, res)
+    )[0]
+    assert noise.shape == shape
+    for x in [(0, 0, 0), (5, 3, 7), (11, 7, 19), (2, 6, 13)]:
+        np.testing.assert_allclose(
+            noise[x], _perlin_point(grads, x, res, shape), rtol=1e-5, atol=1e-6
         )
+    np.testing.assert_allclose(noise[::4, ::4, ::5], 0.0, atol=1e-6)
+    assert np.abs(noise).max() > 0.1
+
+
+def test_perlin_and_cropped_perlin_in_3d():
+    key, gf = jax.random.key(0), jnp.array([[0.15, 0.015]])
+    _, cells = initializations.perlin(key, 3, [16, 20, 24], 3, gf)
+    assert cells.shape == (3, 1, 16, 20, 24)
+    np.testing.assert_allclose(
+        cells.max(axis=(1, 2, 3, 4)), [0.15, 0.25, 0.35], atol=1e-3
+    )
+    assert float(cells.min()) >= 0.0
+    _, crop = initializations.cropped_perlin(key, 2, [16, 20, 24], 3, gf)
+    nz = np.argwhere(np.asarray(crop[0, 0]) > 0)
+    # a 6-cube (2 ceil R) centred in the world
+    assert nz.min(0).tolist() == [5, 7, 9] and nz.max(0).tolist() == [10, 12, 14]
+    with pytest.raises(ValueError, match="expected world_size with 2 or 3 positive"):
+        initializations.perlin(key, 2, [8, 8, 8, 8], 3, gf)
 
 
 @pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
