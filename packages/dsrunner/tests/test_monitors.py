@@ -115,8 +115,9 @@ def test_two_runners_on_one_model_warn_about_their_clocks():
     first = bp.DSRunner(lif, progress_bar=False)
     first.run(2.0)
     second = bp.DSRunner(lif, progress_bar=False)
-    with pytest.warns(UserWarning, match=r"last run up to t=2 ms.*t0=2"):
+    with pytest.warns(UserWarning, match=r"last run up to t=2 ms.*t0=2") as record:
         second.run(1.0)
+    assert record[0].filename == __file__  # attributed to the user's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bp.DSRunner(lif, progress_bar=False, t0=1.0).run(1.0)  # continues the clock

@@ -1,7 +1,6 @@
 """`DynamicalSystem`, the base of every model, and the `Network` container."""
 
 import collections
-import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._environ import share
-from ._errors import MathError
+from ._errors import MathError, warn_user
 from ._modes import BatchingMode, Mode, NonBatchingMode
 from ._variable import TrainVar, Variable
 
@@ -303,10 +302,9 @@ class BrainPyObject:
             missing.extend(f"{name}.{k}" for k in m)
             unexpected.extend(f"{name}.{k}" for k in u)
         if warn and (missing or unexpected):
-            warnings.warn(
+            warn_user(
                 f"state dict mismatch: missing {missing}, unexpected {unexpected}",
                 UserWarning,
-                stacklevel=2,
             )
         return StateLoadResult(missing, unexpected)
 

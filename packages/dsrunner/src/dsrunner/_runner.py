@@ -6,7 +6,6 @@ import inspect
 import itertools
 import math
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ._dynsys import MODEL_CLOCK, BrainPyObject, DynamicalSystem
 from ._environ import get_dt, share
-from ._errors import MathError, MonitorError, RunningError
+from ._errors import MathError, MonitorError, RunningError, warn_user
 from ._modes import BatchingMode
 from ._monitor import DotDict, Monitor, SpikeTrain
 from ._variable import Variable
@@ -120,11 +119,10 @@ def _num_steps(duration: Any, dt: float) -> int:
         )
     if abs(ratio - n) > 1e-6 * max(1.0, ratio):
         n = int(ratio)
-        warnings.warn(
+        warn_user(
             f"duration {duration} is not a whole number of steps of dt={dt} "
             f"({ratio:.6g} steps); running {n} steps ({n * dt:.6g})",
             UserWarning,
-            stacklevel=3,
         )
     return n
 
@@ -251,10 +249,9 @@ class DSRunner(BrainPyObject):
         # inputs
         self._fun_inputs = None
         if fun_inputs is not None:
-            warnings.warn(
+            warn_user(
                 "fun_inputs is deprecated; pass the callable as inputs",
                 DeprecationWarning,
-                stacklevel=2,
             )
             if not callable(fun_inputs):
                 raise ValueError(
@@ -268,21 +265,19 @@ class DSRunner(BrainPyObject):
             self._callable_inputs = inputs
             self._callable_wants_shared = _wants_shared(inputs)
             if self._callable_wants_shared:
-                warnings.warn(
+                warn_user(
                     "an inputs callable that takes the shared arguments is "
                     "deprecated; take no arguments and read dsrunner.share instead",
                     DeprecationWarning,
-                    stacklevel=2,
                 )
         else:
             self._inputs = self._parse_inputs(inputs)
         # monitors
         self._mons: dict[str, _Mon] = self._parse_monitors(monitors)
         if fun_monitors is not None:
-            warnings.warn(
+            warn_user(
                 "fun_monitors is deprecated; put the callables in monitors",
                 DeprecationWarning,
-                stacklevel=2,
             )
             for key, fn in dict(fun_monitors).items():
                 self._add_mon(self._mons, self._mon_from_value(key, fn))
@@ -695,11 +690,10 @@ class DSRunner(BrainPyObject):
                 )
             return _num_steps(duration, self.dt), (), None
         if duration is not None:
-            warnings.warn(
+            warn_user(
                 "both duration and inputs were given; the number of steps comes "
                 "from the inputs' time axis and the duration is ignored",
                 UserWarning,
-                stacklevel=3,
             )
         xs = inputs if isinstance(inputs, tuple) else (inputs,)
         leaves = jax.tree.leaves(xs)
@@ -843,7 +837,7 @@ class DSRunner(BrainPyObject):
     def _check_clock(self) -> None:
         t_model = MODEL_CLOCK.get(self.target)
         if t_model is not None and abs(t_model - self._t_now) > self.dt / 2:
-            warnings.warn(
+            warn_user(
                 f"the model was last run up to t={t_model:g} ms but this runner "
                 f"starts at t={self._t_now:g} ms (another runner advanced it, or "
                 "reset_state() reset only this runner's clock), so state that "
@@ -851,7 +845,6 @@ class DSRunner(BrainPyObject):
                 "inconsistent; expected one runner per model, a new runner created "
                 f"with t0={t_model:g}, or run(..., reset_state=True)",
                 UserWarning,
-                stacklevel=3,
             )
 
     def _prepare_state(self, shared_args: dict[str, Any]):
