@@ -260,6 +260,25 @@ def test_delayed_projection_continues_across_runs_and_checkpoints(tmp_path):
     assert whole.mon["proj.syn.g"].sum() > 0
 
 
+def test_delay_buffer_follows_a_new_batch_size():
+    """The projection may be reset before its pre group: the buffer takes the
+    batch size of this reset, not the pre group's old one."""
+    mode = bp.BatchingMode(2)
+    pre = bp.PoissonGroup(10, freqs=400.0, seed=1, mode=mode)
+    post = bp.LIF(10, V_th=1e9, mode=mode)
+    comm = bp.EventCSRLinear(bp.FixedProb(0.3, pre=10, post=10, seed=0), 1.0)
+    proj = bp.ProjAlignPostMg2(pre, 0.5, comm, bp.Expon.desc(10, mode=mode),
+                               bp.CUBA.desc(), post, mode=mode)  # fmt: skip
+    net = bp.Network(proj=proj, pre=pre, post=post, mode=mode)  # proj resets first
+    assert proj.delay_buffer.shape == (5, 2, 10)
+    net.reset(4)
+    assert proj.delay_buffer.shape == (5, 4, 10)
+    runner = bp.DSRunner(net, monitors=["proj.syn.g"], progress_bar=False)
+    runner.run(2.0)
+    assert runner.mon["proj.syn.g"].shape == (4, 20, 10)
+    assert runner.mon["proj.syn.g"].sum() > 0
+
+
 def test_bad_delays_are_clear_errors():
     with pytest.raises(ValueError, match=r"delay=0.25 ms is not a whole number"):
         _delayed_net(0.25)

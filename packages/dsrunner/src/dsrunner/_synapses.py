@@ -235,9 +235,12 @@ class ProjAlignPostMg2(Projection):
         self.out = out_obj
         post.add_inp_fun(f"{self.name}.out", _OutFn(out_obj, syn))
 
-    def reset_state(self, *args: Any, **kwargs: Any) -> None:
+    def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
         if self.delay_steps:
-            spike = self.pre.spike
+            # the pre group's spike after this reset (it may be reset after us)
+            spike = self.pre.init_variable(
+                ZeroInit(), batch_or_mode, dtype=self.pre.spike.dtype
+            )
             buffer = jnp.zeros((self.delay_steps, *spike.shape), spike.dtype)
             old = self.__dict__.get("delay_buffer")
             if isinstance(old, Variable):
