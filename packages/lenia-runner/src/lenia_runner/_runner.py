@@ -79,8 +79,13 @@ def rollout(
         new, _, _ = update_fn(key, cells, K, gf_params, kernels_weight_per_channel, dt)
         return new, None
 
-    # our statistics split into in-loop reductions and one pass after the loop
-    split = with_stats and isinstance(compute_stats_fn, StatsFn)
+    # our statistics: reductions inside the loop, everything else once after it
+    split = (
+        compute_stats_fn
+        if with_stats and isinstance(compute_stats_fn, StatsFn)
+        else None
+    )
+    carry0 = init_stats_carry(N, nb_dims)
 
     def block(carry, xs):
         cells, stats_carry = carry
@@ -89,9 +94,8 @@ def rollout(
             block_keys[0], cells, K, gf_params, kernels_weight_per_channel, dt
         )
         ys: dict[str, Any] = {}
-        if split:
-            assert isinstance(compute_stats_fn, StatsFn)
-            ys["raw"] = compute_stats_fn.raw(cells, field, potential)
+        if split is not None:
+            ys["raw"] = split.raw(cells, field, potential)
         elif with_stats:
             assert compute_stats_fn is not None
             stats, *stats_carry = _call_stats(
@@ -104,13 +108,12 @@ def rollout(
             new, _ = jax.lax.scan(advance, new, block_keys[1:])
         return (new, tuple(stats_carry)), ys
 
-    init = (cells0, init_stats_carry(N, nb_dims))
+    init = (cells0, () if split is not None else carry0)
     (final, _), ys = jax.lax.scan(block, init, (keys, jnp.arange(nblocks)))
     stats = ys.pop("stats", {})
-    if split:
-        assert isinstance(compute_stats_fn, StatsFn)
-        stats, _ = compute_stats_fn.finish(
-            ys.pop("raw"), init[1], dt=dt * k, step=jnp.arange(nblocks)
+    if split is not None:
+        stats, _ = split.finish(
+            ys.pop("raw"), carry0, dt=dt * k, step=jnp.arange(nblocks)
         )
     if stats:
         stats["N"] = check_heuristics(stats).sum(axis=0) * k
