@@ -105,3 +105,23 @@ def test_installed_plugin_is_discovered(dist):
 def test_every_installed_plugin_is_healthy():
     broken = {p.name: p.errors for p in rollax.plugins() if not p.ok}
     assert broken == {}
+
+
+# jax/jaxlib 0.10.2 miscompile a broadcast-multiply-then-sum under jit on CPU
+# (jax-ml/jax#39103, #39257); a fresh install must never get them.
+BROKEN_JAX = "0.10.2"
+
+
+@pytest.mark.parametrize("dist", PLUGINS + [CORE])
+def test_every_package_excludes_the_miscompiling_jax(dist):
+    dependencies = PACKAGES[dist]["project"]["dependencies"]
+    for name in ("jax", "jaxlib"):
+        (spec,) = [d for d in dependencies if re.split(r"[<>=!~\[ ;]", d)[0] == name]
+        assert f"!={BROKEN_JAX}" in spec, f"{dist}: {spec!r} admits the broken {name}"
+
+
+def test_the_installed_jax_is_not_a_broken_release():
+    import jax
+    import jaxlib
+
+    assert jax.__version__ != BROKEN_JAX and jaxlib.__version__ != BROKEN_JAX
