@@ -112,7 +112,7 @@ def test_every_installed_plugin_is_healthy():
 BROKEN_JAX = "0.10.2"
 
 
-@pytest.mark.parametrize("dist", PLUGINS + [CORE])
+@pytest.mark.parametrize("dist", [*PLUGINS, CORE])
 def test_every_package_excludes_the_miscompiling_jax(dist):
     dependencies = PACKAGES[dist]["project"]["dependencies"]
     for name in ("jax", "jaxlib"):
