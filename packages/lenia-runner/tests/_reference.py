@@ -81,3 +81,34 @@ def np_stats(A, F, U, shift, prev_centroid, prev_angle, R, dt):
         "inertia": ((MX2 - c * MX) / (m00**2 + eps)).sum(),
         "potential_volume": (U > eps).sum() / R**2,
     }, c
+
+
+def np_ellipse_kernel(R, r, bs, a, b, theta, q=4.0, oriented=False):
+    """Leniax's elliptic kernels (poly_quad core), pixel by pixel in float64.
+
+    Pixel `(i, j)` of the `2 ceil(r R)` square sits at `u = (i - rad) / (r R)`
+    (axis 0) and `v = (j - rad) / (r R)` (axis 1); rotated coordinates
+    `x' = u cos(pi theta) + v sin(pi theta)`, `y' = -u sin(pi theta) + v cos(pi
+    theta)`; distance `sqrt((x'/a)^2 + (y'/b)^2)`.
+    """
+    rad = math.ceil(r * R)
+    n = 2 * rad
+    shell = np.zeros((n, n))
+    xr = np.zeros((n, n))
+    B = len(bs)
+    for i in range(n):
+        for j in range(n):
+            u, v = (i - rad) / (r * R), (j - rad) / (r * R)
+            x1 = u * math.cos(math.pi * theta) + v * math.sin(math.pi * theta)
+            y1 = -u * math.sin(math.pi * theta) + v * math.cos(math.pi * theta)
+            d = math.hypot(x1 / a, y1 / b)
+            xr[i, j] = x1
+            if d < 1:
+                X = (B * d) % 1
+                shell[i, j] = (4 * X * (1 - X)) ** q * bs[min(int(B * d), B - 1)]
+    if oriented:
+        K = shell * xr
+        return K / np.abs(K).sum()
+    K = shell / shell.sum()
+    factor = np.where(xr < -0.01, -1.0, np.where(xr > 0.01, 1.0, xr))
+    return K * factor

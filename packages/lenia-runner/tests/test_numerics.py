@@ -17,6 +17,7 @@ from lenia_runner import (
 
 from ._reference import (
     np_circle_kernel,
+    np_ellipse_kernel,
     np_potential,
     np_stats,
     np_step,
@@ -143,6 +144,72 @@ def test_direct_and_fft_paths_agree_and_match_numpy(world):
     gf, w = mapping.get_gf_params(), mapping.get_kernels_weight_per_channel()
     _, _, pot = jax.jit(fn)(jax.random.key(0), A, K_dir, gf, w, 0.1)
     np.testing.assert_allclose(pot[0, 0], U_np, atol=2e-6)
+
+
+ELLIPSES = [
+    # (k_slug, R, k_params): the cases of issue 11 and a few more
+    ("ellipse_2d", 13, [1, [1.0], 1.0, 0.6, 0.2]),
+    ("ellipse_2d", 10, [1, [1.0, 0.5], 0.8, 0.5, 0.35]),
+    ("oriented_ellipse_2d", 9, [1, [1.0], 0.7, 1.0, 0.6]),
+    ("oriented_ellipse_2d", 9, [0.7, [1.0], 1.0, 1.0, 0.6]),
+    ("oriented_ellipse_2d", 13, [1, [1.0, 0.3], 1.3, 0.6, -0.15]),  # a > 1: clipped
+    ("ellipse_2d", 12, [0.91, [0.5, 1.0], 1.2, 0.7, 0.8]),
+    ("oriented_ellipse_2d", 11, [1, [1.0, 1.0, 0.5], 1.0, 0.5, 0.0]),
+]
+
+
+@pytest.mark.parametrize("k_slug,R,k_params", ELLIPSES)
+def test_ellipse_kernels_match_leniax_convention(k_slug, R, k_params):
+    K = np.asarray(kernels.get(k_slug)(R, k_params, "poly_quad", [4]))
+    rad = int(np.ceil(k_params[0] * R))
+    assert K.shape == (1, 2 * rad, 2 * rad)  # the circle's grid, whatever a, b
+    expected = np_ellipse_kernel(
+        R, k_params[0], k_params[1], *k_params[2:], oriented=k_slug.startswith("o")
+    )
+    np.testing.assert_allclose(K[0], expected, rtol=0, atol=1e-7)
+
+
+def test_ellipse_kernel_axis_order_and_rotation_by_hand():
+    # theta = 0: x' runs along axis 0 (rows, downwards), the semi-axis a too
+    K = np.asarray(kernels.ellipse_2d(10, [1, [1.0], 1.0, 0.5, 0.0], "poly_quad", [4]))
+    c = 10  # centre index
+    assert K[0, c + 5, c] > 0 and K[0, c - 5, c] < 0  # sign(x') = sign(row offset)
+    assert K[0, c + 5, c] == pytest.approx(-K[0, c - 5, c])
+    assert K[0, c + 6, c + 1] != 0 and K[0, c + 1, c + 6] == 0  # long axis on rows
+    assert K[0, c, c + 3] == 0  # on the line x' = 0
+    # theta = 0.5 turns x' onto axis 1: x' = v (columns, rightwards)
+    K = np.asarray(kernels.ellipse_2d(10, [1, [1.0], 1.0, 0.5, 0.5], "poly_quad", [4]))
+    assert K[0, c, c + 5] > 0 and K[0, c, c - 5] < 0
+    assert K[0, c + 1, c + 6] != 0 and K[0, c + 6, c + 1] == 0
+    # oriented: x' weighting, sum |K| = 1, and theta = 0.25 points along the diagonal
+    K = np.asarray(
+        kernels.oriented_ellipse_2d(10, [1, [1.0], 1.0, 1.0, 0.25], "poly_quad", [4])
+    )
+    np.testing.assert_allclose(np.abs(K).sum(), 1.0, rtol=1e-6)
+    assert K[0, c + 4, c + 4] > 0 and K[0, c - 4, c - 4] < 0
+    assert abs(K[0, c + 4, c - 4]) < 1e-9  # x' = (u + v) / sqrt(2) = 0
+
+
+@pytest.mark.parametrize("k_slug,R,k_params", ELLIPSES[:3])
+def test_ellipse_potentials_on_both_paths(world, k_slug, R, k_params):
+    cfg = orbium_config((64, 64))
+    cfg["world_params"]["R"] = R
+    cfg["kernels_params"][0].update(k_slug=k_slug, k_params=k_params)
+    spatial = np_ellipse_kernel(
+        R, k_params[0], k_params[1], *k_params[2:], oriented=k_slug.startswith("o")
+    )
+    A = jnp.asarray(world, jnp.float32)[None, None]
+    gf = w = None
+    for fft, compat in ((True, False), (False, False), (False, True)):
+        K, mapping = kernels.get_kernels_and_mapping(
+            cfg["kernels_params"], [64, 64], 1, R, fft=fft
+        )
+        gf, w = mapping.get_gf_params(), mapping.get_kernels_weight_per_channel()
+        fn = helpers.build_update_fn(K.shape, mapping, fft=fft, compat=compat)
+        _, _, U = jax.jit(fn)(jax.random.key(0), A, K, gf, w, 0.1)
+        # compat: Leniax's direct path correlates instead of convolving
+        expected = np_potential(world, spatial, correlate=compat)
+        np.testing.assert_allclose(U[0, 0], expected, atol=2e-6)
 
 
 def test_odd_raw_kernel_is_centred():

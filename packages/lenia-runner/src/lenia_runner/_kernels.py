@@ -140,13 +140,15 @@ def _ellipse(R: Any, k_params: Any, kf_slug: str, kf_params: Any, where: str):
     a, b, theta = (float(v) for v in k_params[2:])
     check_positive(a, f"{where}: k_params[2] (semi-axis a)")
     check_positive(b, f"{where}: k_params[3] (semi-axis b)")
-    rad = math.ceil(r * R * max(a, b, 1.0))
-    y, x = _offsets(rad, r * R, 2)
+    # Leniax's grid: the circle's `2 ceil(r R)` square, whatever a and b (an
+    # ellipse with a semi-axis above 1 is clipped by it).
+    rad = math.ceil(r * R)
+    u, v = _offsets(rad, r * R, 2)  # u along axis 0 (rows), v along axis 1
     c, s = math.cos(theta * math.pi), math.sin(theta * math.pi)
-    xr = x * c + y * s
-    yr = -x * s + y * c
-    d = np.sqrt((xr / a) ** 2 + (yr / b) ** 2)
-    return _shell(d, bs, kf_slug, kf_params), xr
+    u_rot = u * c + v * s
+    v_rot = -u * s + v * c
+    d = np.sqrt((u_rot / a) ** 2 + (v_rot / b) ** 2)
+    return _shell(d, bs, kf_slug, kf_params), u_rot
 
 
 @register("ellipse_2d")
@@ -155,19 +157,28 @@ def ellipse_2d(
 ) -> Float[Array, "1 h w"]:
     """Antisymmetric elliptic kernel: rings on an ellipse, times `sign(x')`.
 
-    Coordinates are rotated by `theta * pi` (`x' = x cos + y sin`, x along the last
-    axis); the rings are normalised to sum 1 and then multiplied by `sign(x')`,
-    except within 0.01 of the axis where they are multiplied by `x'` itself.
+    Leniax's convention, to float32 precision: the grid is the circle's, `2 rad`
+    pixels square with `rad = ceil(r R)` and the centre at index `rad`, whatever
+    the semi-axes (an ellipse with a semi-axis above 1 is clipped by it). Pixel
+    `(i, j)` has coordinates `u = (i - rad) / (r R)` along axis 0 (rows) and
+    `v = (j - rad) / (r R)` along axis 1 (columns); they are rotated by
+    `phi = theta * pi`: `x' = u cos(phi) + v sin(phi)`, `y' = -u sin(phi) +
+    v cos(phi)`, so at `theta = 0` the semi-axis `a` lies along axis 0 and
+    `theta = 0.5` turns it onto axis 1. The distance `d = sqrt((x'/a)^2 +
+    (y'/b)^2)` goes through the rings as in `circle_2d`; the result is normalised
+    to sum 1 and then multiplied by `sign(x')`, except where `|x'| <= 0.01`, where
+    it is multiplied by `x'` itself.
 
     **Arguments:**
 
     - `R`: the kernel radius in pixels.
-    - `k_params`: `[r, b, a, b_axis, theta]`.
+    - `k_params`: `[r, b, a, b_axis, theta]`: relative radius, ring weights, the
+        semi-axes along `x'` and `y'` (relative to `r R`), the angle in units of pi.
     - `kf_slug`, `kf_params`: the kernel core function and its parameters.
 
     **Returns:**
 
-    The kernel, shape `[1, 2 rad, 2 rad]`, `rad = ceil(r R max(a, b_axis, 1))`.
+    The kernel, shape `[1, 2 ceil(r R), 2 ceil(r R)]`.
     """
     K, xr = _ellipse(R, k_params, kf_slug, kf_params, "ellipse_2d")
     K = _normalise(K, K.sum(), "ellipse_2d")
@@ -181,15 +192,20 @@ def oriented_ellipse_2d(
 ) -> Float[Array, "1 h w"]:
     """Elliptic kernel weighted by `x'`, normalised so that `sum |K| = 1`.
 
+    Same grid, axes, rotation and distance as `ellipse_2d` (Leniax's convention):
+    the rings on the ellipse are multiplied by `x' = u cos(theta pi) + v sin(theta
+    pi)`, `u` the offset along axis 0 and `v` along axis 1 in units of `r R`, then
+    divided by the sum of their absolute values.
+
     **Arguments:**
 
     - `R`: the kernel radius in pixels.
-    - `k_params`: `[r, b, a, b_axis, theta]`.
+    - `k_params`: `[r, b, a, b_axis, theta]` (see `ellipse_2d`).
     - `kf_slug`, `kf_params`: the kernel core function and its parameters.
 
     **Returns:**
 
-    The kernel, shape `[1, 2 rad, 2 rad]`.
+    The kernel, shape `[1, 2 ceil(r R), 2 ceil(r R)]`.
     """
     K, xr = _ellipse(R, k_params, kf_slug, kf_params, "oriented_ellipse_2d")
     K = K * xr
