@@ -16,6 +16,7 @@ from . import (
     loader as loader,
     render as render,
     runner as runner,
+    species as species,
     statistics as statistics,
     utils as utils,
 )

@@ -205,17 +205,27 @@ def load_config(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     **Arguments:**
 
-    - `path`: the YAML file.
+    - `path`: the YAML file, or the name of a species shipped with the package
+        (`"orbium"`, ...; see `lenia_runner.species.available()`).
 
     **Returns:**
 
     The completed v2 configuration (see `get_container`).
     """
+    from . import species
+
+    shipped = species.available()
+    if not os.path.exists(path) and str(path).lower() in shipped:
+        path = species.path(str(path))
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as e:
-        raise FileNotFoundError(f"cannot read configuration {str(path)!r}: {e}") from e
+        raise FileNotFoundError(
+            f"cannot read configuration {str(path)!r}: {e}; expected a YAML file or "
+            f"the name of a shipped species, one of {shipped} (e.g. "
+            "load_config('orbium'))"
+        ) from e
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
