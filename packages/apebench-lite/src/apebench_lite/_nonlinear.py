@@ -220,7 +220,14 @@ class PolynomialNonlinearFun(AbstractNonlinearFun):
 
 
 class VorticityConvectionNonlinearFun(AbstractNonlinearFun):
-    """2-D vorticity advection `-b (u . grad) omega` (+ optional constant forcing)."""
+    """2-D vorticity advection `-b (u . grad) omega` (+ optional constant forcing).
+
+    Sign convention (exponax's): the stream function solves `Laplace psi = omega`
+    and the velocity is `(u, v) = (d_y psi, -d_x psi)`, so `omega = d_y u - d_x v`
+    (clockwise-positive vorticity). The forcing `-s k_f cos(k_f y)` with
+    `k_f = 2 pi n / L` is the curl of `s sin(k_f y)`; with `exponax_compat=True`
+    its amplitude is `s n` as exponax 0.1 computes it (equal when `L = 2 pi`).
+    """
 
     scale: Array
     inverse_laplacian: Array
@@ -261,12 +268,13 @@ class VorticityConvectionNonlinearFun(AbstractNonlinearFun):
             n = injection_mode
             kf = 2 * np.pi * n / domain_extent
             y = np.arange(num_points) * domain_extent / num_points
-            f = -injection_scale * kf * np.cos(kf * y)
+            amplitude = n if exponax_compat else kf
+            f = -injection_scale * amplitude * np.cos(kf * y)
             field = np.broadcast_to(f[None, :], (num_points, num_points))[None]
             self.forcing_hat = jnp.asarray(np.fft.rfftn(field, axes=(-2, -1)))
 
     def __call__(self, u_hat):
-        psi_hat = -u_hat * self.inverse_laplacian
+        psi_hat = u_hat * self.inverse_laplacian  # Laplace psi = omega
         dpsi = self.gradient(psi_hat)  # (2, 1, N, N)
         vel = jnp.stack([dpsi[1], -dpsi[0]])  # u = d_y psi, v = -d_x psi
         dw = self.gradient(u_hat)

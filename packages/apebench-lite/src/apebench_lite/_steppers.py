@@ -450,6 +450,10 @@ class NavierStokesVorticity(AbstractETDRKStepper):
 
     `omega_t + b (u . grad) omega = nu Laplace omega + drag omega (+ forcing)`, with
     the forcing `-s k_f cos(k_f y)` (`k_f = 2 pi n / L`) when `injection_mode` is set.
+    As in exponax, the velocity is `(d_y psi, -d_x psi)` with `Laplace psi = omega`
+    (so `omega = d_y u - d_x v`), and the drag, a zeroth-order term summed over the
+    axes, acts as `2 drag`. With `exponax_compat=True` the forcing amplitude is
+    `s n` instead of `s k_f` (exponax 0.1; the same when `L = 2 pi`).
     """
 
     name: ClassVar[str] = "apebench_lite.NavierStokesVorticity"
