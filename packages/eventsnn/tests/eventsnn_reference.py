@@ -31,15 +31,27 @@ def first_crossing(u0, i0, theta, tm, ts, horizon, n=20001):
 
 
 def simulate_layer(
-    in_times, in_idx, w, *, tau_mem, tau_syn, v_th, v_leak, v_reset, t_max
+    in_times,
+    in_idx,
+    w,
+    *,
+    tau_mem,
+    tau_syn,
+    v_th,
+    v_leak,
+    v_reset,
+    t_max,
+    v_init=0.0,
 ):
-    """Own spikes (time, local neuron) of one feed-forward layer, all of them."""
+    """Own spikes (time, local neuron) of one feed-forward layer, all of them.
+
+    The membrane starts at `v_init` (a number, or `"v_leak"` for rest)."""
     w = np.asarray(w, np.float64)
     n = w.shape[1]
     order = np.argsort(in_times, kind="stable")
     events = [(float(in_times[k]), int(in_idx[k])) for k in order if in_idx[k] >= 0]
     events = [e for e in events if e[0] < t_max]
-    u = np.zeros(n)
+    u = np.zeros(n) if v_init == "v_leak" else np.full(n, v_init - v_leak)
     cur = np.zeros(n)
     time = 0.0
     theta = v_th - v_leak

@@ -231,6 +231,7 @@ def LIF(
     duplication: int | None = None,
     *,
     solver: str = "auto",
+    v_init: float | str = 0.0,
 ):
     """A feed-forward layer of LIF neurons, differentiated by autodiff.
 
@@ -249,6 +250,13 @@ def LIF(
     - `duplication`: draw `n_in / duplication` weight rows and repeat each.
     - `solver`: `"auto"` (closed form where possible), `"closed_form"` (error for
         other tau ratios) or `"general"` (root solver for any ratio).
+    - `v_init`: the membrane potential at `t = 0`: `0.0` by default, as in jaxsnn
+        (a neuron with `v_leak != 0` then relaxes towards `v_leak`); a number, one
+        number per neuron, or `"v_leak"` to start at rest (then a neuron with
+        `v_leak >= v_th` fires at `t = 0`).
+
+    Neurons that reach threshold at the same instant all spike: their events
+    follow each other at that time, in the order of their indices.
 
     **Returns:**
 
@@ -256,7 +264,7 @@ def LIF(
     `apply_fn(weights, spikes, external=None, carry=None) -> (carry, weights,
     spikes, spikes)`. Inputs may carry a leading batch axis.
     """
-    spec = LayerSpec.make(size, n_spikes, t_max, params, solver=solver)
+    spec = LayerSpec.make(size, n_spikes, t_max, params, solver=solver, v_init=v_init)
     return _make_layer(spec, _init_input(size, mean, std, duplication), False, "LIF")
 
 
@@ -271,6 +279,7 @@ def EventPropLIF(
     duplication: int | None = None,
     *,
     solver: str = "auto",
+    v_init: float | str = 0.0,
 ):
     """A feed-forward layer of LIF neurons with EventProp gradients.
 
@@ -291,7 +300,7 @@ def EventPropLIF(
 
     `(init_fn, apply_fn)` as for [`eventsnn.LIF`][].
     """
-    spec = LayerSpec.make(size, n_spikes, t_max, params, solver=solver)
+    spec = LayerSpec.make(size, n_spikes, t_max, params, solver=solver, v_init=v_init)
     return _make_layer(
         spec,
         _init_input(size, mean, std, duplication),
@@ -309,6 +318,8 @@ def HardwareLIF(
     mean: float,
     std: float,
     duplication: int | None = None,
+    *,
+    v_init: float | str = 0.0,
 ):
     """A LIF layer that replays externally recorded spikes (e.g. from hardware).
 
@@ -324,7 +335,7 @@ def HardwareLIF(
 
     `(init_fn, apply_fn)`; `apply_fn(weights, spikes, external, carry=None)`.
     """
-    spec = LayerSpec.make(size, n_spikes, t_max, params, external=True)
+    spec = LayerSpec.make(size, n_spikes, t_max, params, external=True, v_init=v_init)
     return _make_layer(
         spec, _init_input(size, mean, std, duplication), True, "HardwareLIF"
     )
@@ -366,6 +377,8 @@ def RecurrentLIF(
     mean: Sequence[float],
     std: Sequence[float],
     duplication: int | None = None,
+    *,
+    v_init: float | str = 0.0,
 ):
     """Several feed-forward layers simulated as one recurrent layer (autodiff).
 
@@ -377,13 +390,15 @@ def RecurrentLIF(
     - `layers`: sizes of the stacked layers.
     - `n_spikes`, `t_max`, `params`: as for [`eventsnn.LIF`][].
     - `mean`, `std`: one per layer.
-    - `duplication`: as for [`eventsnn.LIF`][].
+    - `duplication`, `v_init`: as for [`eventsnn.LIF`][].
 
     **Returns:**
 
     `(init_fn, apply_fn)` with [`eventsnn.WeightRecurrent`][] weights.
     """
-    spec = LayerSpec.make(sum(layers), n_spikes, t_max, params, recurrent=True)
+    spec = LayerSpec.make(
+        sum(layers), n_spikes, t_max, params, recurrent=True, v_init=v_init
+    )
     init = _init_recurrent(layers, mean, std, duplication)
     return _make_layer(spec, init, False, "RecurrentLIF")
 
@@ -397,10 +412,14 @@ def RecurrentEventPropLIF(
     std: Sequence[float],
     wrap_only_step: bool = False,
     duplication: int | None = None,
+    *,
+    v_init: float | str = 0.0,
 ):
     """[`eventsnn.RecurrentLIF`][] with EventProp gradients (see
     [`eventsnn.EventPropLIF`][] for `wrap_only_step`)."""
-    spec = LayerSpec.make(sum(layers), n_spikes, t_max, params, recurrent=True)
+    spec = LayerSpec.make(
+        sum(layers), n_spikes, t_max, params, recurrent=True, v_init=v_init
+    )
     init = _init_recurrent(layers, mean, std, duplication)
     return _make_layer(spec, init, True, "RecurrentEventPropLIF", wrap_only_step)
 

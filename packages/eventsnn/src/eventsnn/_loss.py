@@ -80,8 +80,11 @@ def silent_label_penalty(
     The penalty, averaged over the batch.
     """
     silent = jnp.take_along_axis(first, labels[:, None], axis=-1)[:, 0] >= t_max
-    push = jnp.mean(fired * w_out[:, labels].T, axis=-1)
-    return -jnp.mean(jax.lax.stop_gradient(silent) * push)
+    silent = jax.lax.stop_gradient(silent).astype(w_out.dtype)
+    # written as contractions, not multiply-then-sum (miscompiled by jax 0.10.2)
+    push = jnp.einsum("bh,hb->b", fired.astype(w_out.dtype), w_out[:, labels])
+    push = push / fired.shape[-1]
+    return -jnp.dot(silent, push) / silent.shape[0]
 
 
 def accuracy(first: Float[Array, "*batch n"], labels: Int[Array, " *batch"]) -> Array:

@@ -38,6 +38,8 @@ class ConversionConfig:
     - `time_scale`: factor from NIR time units to seconds (default `1e-3`: NIR
         time constants are in ms).
     - `time_steps`: grid points of a `CubaLI` readout ([`eventsnn.LeakyIntegrator`][]).
+    - `v_init`: the membrane potential of every neuron at `t = 0` (default `0.0`,
+        as in jaxsnn; `"v_leak"` starts at rest), see [`eventsnn.LIF`][].
     """
 
     t_max: float
@@ -47,6 +49,7 @@ class ConversionConfig:
     solver: str = "eventprop"
     time_scale: float = 1e-3
     time_steps: int = 20
+    v_init: float | str = 0.0
 
 
 class NIRApplyFn(Protocol):
@@ -189,6 +192,7 @@ def convert_cuba_lif(graph, node_key: str, config: ConversionConfig):
         mean=1.0,
         std=0.0,
         duplication=config.duplication,
+        v_init=config.v_init,
     )
     if config.external:
         if config.solver != "eventprop":
@@ -218,6 +222,7 @@ def _convert_cuba_li(graph, node_key: str, config: ConversionConfig):
         mean=1.0,
         std=0.0,
         time_steps=config.time_steps,
+        v_init=config.v_init,
     )
 
 

@@ -9,12 +9,20 @@ import numpy as np
 from ._types import EventPropSpike
 
 
+def _apply_of(model):
+    # jaxsnn passes the `(init_fn, apply_fn)` pair; the apply_fn alone works too
+    if isinstance(model, tuple | list) and len(model) == 2 and callable(model[1]):
+        return model[1]
+    return model
+
+
 def _model_attr(model, name: str):
-    value = getattr(model, name, None)
+    value = getattr(_apply_of(model), name, None)
     if value is None:
         raise TypeError(
-            f"model must be an apply_fn from eventsnn.from_nir (it carries `t_max` and "
-            f"`n_spikes`); it has no attribute {name!r}"
+            f"model must be the (init_fn, apply_fn) pair of eventsnn.from_nir or its "
+            f"apply_fn (which carries `t_max` and `n_spikes`); got "
+            f"{type(model).__name__} without attribute {name!r}"
         )
     return value
 
@@ -33,7 +41,8 @@ def from_nir_data(
 
     - `graph_data`: a `nir.NIRGraphData` whose nodes hold `EventData`,
         `ValuedEventData` or boolean `TimeGriddedData` under `"spikes"`.
-    - `model`: an `apply_fn` from [`eventsnn.from_nir`][] (for `t_max`, `n_spikes`).
+    - `model`: the `(init_fn, apply_fn)` pair from [`eventsnn.from_nir`][], as in
+        jaxsnn, or its `apply_fn` (for `t_max`, `n_spikes`).
     - `observables`: include `"current"` to read a `ValuedEventData` current.
 
     **Returns:**
@@ -88,7 +97,8 @@ def to_nir_data(
     **Arguments:**
 
     - `data`: `{node_key: EventPropSpike}` with shape `(n_samples, n_events)`.
-    - `model`: an `apply_fn` from [`eventsnn.from_nir`][].
+    - `model`: the `(init_fn, apply_fn)` pair from [`eventsnn.from_nir`][], or its
+        `apply_fn`.
     - `observables`: `"spikes"` and optionally `"current"` (as `ValuedEventData`).
 
     **Returns:**
@@ -97,7 +107,7 @@ def to_nir_data(
     neurons, not its event budget.
     """
     t_max = float(_model_attr(model, "t_max"))
-    sizes = getattr(model, "sizes", {}) or {}
+    sizes = getattr(_apply_of(model), "sizes", {}) or {}
     nodes = {}
     for key, spikes in data.items():
         time = np.asarray(spikes.time)

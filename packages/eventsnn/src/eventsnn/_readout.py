@@ -16,6 +16,8 @@ def LeakyIntegrator(
     mean: float = 0.5,
     std: float = 2.0,
     time_steps: int = 20,
+    *,
+    v_init: float | str = 0.0,
 ):
     """A current-based leaky-integrator readout, sampled on a time grid.
 
@@ -30,6 +32,8 @@ def LeakyIntegrator(
     - `params`: [`eventsnn.LIParameters`][] (any `tau_mem / tau_syn` ratio).
     - `mean`, `std`: statistics of the initial weights.
     - `time_steps`: number of grid points.
+    - `v_init`: the membrane potential at `t = 0`: `0.0` by default, as in jaxsnn
+        (it relaxes towards `v_leak`), a number per neuron, or `"v_leak"`.
 
     **Returns:**
 
@@ -45,6 +49,17 @@ def LeakyIntegrator(
     tau_mem = jnp.broadcast_to(jnp.asarray(params.tau_mem, jnp.float32), (size,))
     tau_syn = jnp.broadcast_to(jnp.asarray(params.tau_syn, jnp.float32), (size,))
     v_leak = jnp.broadcast_to(jnp.asarray(params.v_leak, jnp.float32), (size,))
+    if isinstance(v_init, str):
+        if v_init != "v_leak":
+            raise ValueError(
+                f"v_init must be a number, one number per neuron, or 'v_leak', got "
+                f"{v_init!r}"
+            )
+        u_init = jnp.zeros(size, jnp.float32)
+    else:
+        u_init = jnp.broadcast_to(jnp.asarray(v_init, jnp.float32), (size,)) - v_leak
+    # the initial offset from rest decays with tau_mem
+    rest = v_leak + u_init * jnp.exp(-grid[:, None] / tau_mem)
 
     def single(w_in, time, idx, prev_start, start):
         keep = (idx >= prev_start) & (idx < start)
@@ -56,7 +71,7 @@ def LeakyIntegrator(
         del a_mem
         k = jnp.where(after[..., None], k, 0.0)
         a_syn = jnp.where(after[..., None], a_syn, 0.0)
-        v = v_leak + jnp.einsum("tek,ek->tk", k, rows)
+        v = rest + jnp.einsum("tek,ek->tk", k, rows)
         i = jnp.einsum("tek,ek->tk", a_syn, rows)
         return LIFState(v, i)
 

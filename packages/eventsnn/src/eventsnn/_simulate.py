@@ -26,6 +26,7 @@ from ._solver import Kind, classify_ratio, next_spike_dt, propagator_coefficient
 
 NONE, OWN, INPUT = 0, 1, 2
 _DENOM_EPS = 1e-6
+_SIMULTANEOUS_RTOL = 1e-6
 
 
 class Neurons(NamedTuple):
@@ -50,6 +51,7 @@ class LayerSpec:
     equal: np.ndarray
     recurrent: bool
     external: bool
+    u_init: Array  # initial membrane potential relative to v_leak, shape (size,)
 
     @classmethod
     def make(
@@ -62,6 +64,7 @@ class LayerSpec:
         recurrent: bool = False,
         external: bool = False,
         solver: str = "auto",
+        v_init: "float | str | np.ndarray" = 0.0,
     ) -> "LayerSpec":
         if not isinstance(size, int | np.integer) or size < 1:
             raise ValueError(f"size must be a positive int, got {size!r}")
@@ -97,16 +100,38 @@ class LayerSpec:
                 f"LIFParameters have {equal.shape[0]} values per field; expected a "
                 f"scalar or one per neuron ({size})"
             )
+        neurons = _neurons(params.broadcast(int(size)))
         return cls(
             size=int(size),
             n_spikes=int(n_spikes),
             t_max=float(t_max),
-            params=_neurons(params.broadcast(int(size))),
+            params=neurons,
             kind=kind,
             equal=np.asarray(equal),
             recurrent=recurrent,
             external=external,
+            u_init=_u_init(v_init, neurons, int(size)),
         )
+
+
+def _u_init(v_init, neurons: "Neurons", size: int) -> Array:
+    """The initial `V - v_leak` of each neuron from the layer's `v_init`."""
+    if isinstance(v_init, str):
+        if v_init != "v_leak":
+            raise ValueError(
+                f"v_init must be a number, one number per neuron, or 'v_leak', got "
+                f"{v_init!r}"
+            )
+        return jnp.zeros(size, jnp.float32)
+    v = np.asarray(v_init, dtype=np.float32)
+    if v.ndim > 1 or (v.ndim == 1 and v.shape[0] not in (1, size)):
+        raise ValueError(
+            f"v_init has shape {v.shape}; expected a scalar, one value per neuron "
+            f"({size},), or 'v_leak'"
+        )
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"v_init must be finite, got {v_init!r}")
+    return jnp.broadcast_to(jnp.asarray(v), (size,)) - neurons.v_leak
 
 
 def _neurons(p: LIFParameters) -> Neurons:
@@ -142,13 +167,22 @@ class Residuals(NamedTuple):
     current: Float[Array, " k"]  # own: current of the neuron before the spike
 
 
+def _simultaneous_tol(spec: LayerSpec) -> Array:
+    # spikes predicted within this time of the emitted one are simultaneous: they
+    # are emitted at their own predicted times in the following steps, because
+    # after the state is advanced to the first of them, float rounding can leave
+    # the others a hair below threshold, where no solver finds the crossing
+    return _SIMULTANEOUS_RTOL * spec.params.tau_mem
+
+
 def _step(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start, carry, _):
     p = spec.params
-    u, cur, time, head, ext_head = carry
+    u, cur, time, head, ext_head, pend, t_pend = carry
     theta = p.v_th - p.v_leak
     u_reset = p.v_reset - p.v_leak
     n_q = queue.time.shape[0]
     t_max = jnp.asarray(spec.t_max, dtype=u.dtype)
+    neuron = jnp.arange(spec.size)
 
     if spec.external:
         ext_time, ext_local = ext
@@ -158,11 +192,13 @@ def _step(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start, carry, _
         t_int = jnp.where(e_ok, ext_time[e_pos], jnp.inf)
         n_star = jnp.clip(ext_local[e_pos], 0, spec.size - 1)
         t_int = jnp.where(e_ok & (ext_local[e_pos] >= 0), t_int, jnp.inf)
+        t_spk = None
     else:
         dt = next_spike_dt(
             u, cur, theta, p.tau_mem, p.tau_syn, t_max - time, spec.kind, spec.equal
         )
-        t_spk = time + dt
+        # neurons still owed a simultaneous spike keep their predicted time
+        t_spk = jnp.where(pend, t_pend, time + dt)
         n_star = jnp.argmin(t_spk)
         t_int = t_spk[n_star]
 
@@ -173,7 +209,9 @@ def _step(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start, carry, _
     own = (t_int < t_max) & (t_int < t_in)
     inp = (~own) & (t_in < t_max)
     t_next = jnp.where(own, t_int, jnp.where(inp, t_in, t_max))
-    t_next = jnp.maximum(t_next, time)
+    # not jnp.maximum: at a tie (a simultaneous spike) it would split the gradient
+    # between this event's time and the previous one's
+    t_next = jnp.where(t_next >= time, t_next, time)
 
     a_mem, k, a_syn = propagator_coefficients(
         t_next - time, p.tau_mem, p.tau_syn, spec.kind, spec.equal
@@ -182,8 +220,12 @@ def _step(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start, carry, _
     cur = a_syn * cur
 
     i_star = cur[n_star]
-    neuron = jnp.arange(spec.size)
-    u = jnp.where(own & (neuron == n_star), u_reset, u)
+    fired = own & (neuron == n_star)
+    u = jnp.where(fired, u_reset, u)
+    if t_spk is not None:
+        also = own & (t_spk <= t_int + _simultaneous_tol(spec)) & (t_spk < t_max)
+        pend = (pend | also) & ~fired
+        t_pend = jnp.where(pend, t_spk, t_pend)
     if spec.recurrent:
         cur = cur + jnp.where(own, w_rec[n_star], 0.0)
     pre = queue.local[pos]
@@ -193,7 +235,8 @@ def _step(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start, carry, _
     event_kind = jnp.where(own, OWN, jnp.where(inp, INPUT, NONE))
     ev_time = t_next
     ev_idx = jnp.where(own, n_star + layer_start, jnp.where(inp, queue.gidx[pos], -1))
-    ev_cur = jnp.where(own, i_star, jnp.where(inp, queue.current[pos], 0.0))
+    # passed-through input events carry no current (as in jaxsnn)
+    ev_cur = jnp.where(own, i_star, 0.0)
     res = (
         ev_time,
         event_kind,
@@ -203,12 +246,17 @@ def _step(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start, carry, _
     )
     head = head + inp.astype(head.dtype)
     ext_head = ext_head + own.astype(ext_head.dtype)
-    return (u, cur, t_next, head, ext_head), (ev_time, ev_idx, ev_cur, res)
+    return (u, cur, t_next, head, ext_head, pend, t_pend), (
+        ev_time,
+        ev_idx,
+        ev_cur,
+        res,
+    )
 
 
 def _overflow(spec: LayerSpec, carry, queue: Queue, ext) -> Array:
     p = spec.params
-    u, cur, time, head, ext_head = carry
+    u, cur, time, head, ext_head, pend, _ = carry
     n_q = queue.time.shape[0]
     pending_in = (head < n_q) & (queue.time[jnp.minimum(head, n_q - 1)] < spec.t_max)
     if spec.external:
@@ -229,20 +277,26 @@ def _overflow(spec: LayerSpec, carry, queue: Queue, ext) -> Array:
             spec.kind,
             spec.equal,
         )
-        pending_own = jnp.min(time + dt) < spec.t_max
+        pending_own = (jnp.min(time + dt) < spec.t_max) | jnp.any(pend)
     return jax.lax.stop_gradient(pending_in | pending_own)
 
 
-def _run(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start):
-    dtype = jnp.result_type(w_in.dtype, jnp.float32)
+def _initial_carry(spec: LayerSpec, dtype):
     zeros = jnp.zeros(spec.size, dtype)
-    carry = (
-        zeros,
+    return (
+        spec.u_init.astype(dtype),
         zeros,
         jnp.zeros((), dtype),
         jnp.zeros((), jnp.int32),
         jnp.zeros((), jnp.int32),
+        jnp.zeros(spec.size, bool),
+        jnp.full(spec.size, spec.t_max, dtype),
     )
+
+
+def _run(spec: LayerSpec, w_in, w_rec, queue: Queue, ext, layer_start):
+    dtype = jnp.result_type(w_in.dtype, jnp.float32)
+    carry = _initial_carry(spec, dtype)
     step = partial(_step, spec, w_in, w_rec, queue, ext, layer_start)
     carry, (t, idx, c, res) = jax.lax.scan(step, carry, None, length=spec.n_spikes)
     overflow = _overflow(spec, carry, queue, ext)
@@ -283,7 +337,7 @@ def _adjoint(spec: LayerSpec, w_in, w_rec, res: Residuals, g_time, g_cur, n_q: i
         # own spike of neuron n = who
         g_own = g - gc * i_s / p.tau_syn[w_k]
         if spec.recurrent:
-            g_own = g_own + jnp.sum(w_rec[w_k] * rate)
+            g_own = g_own + jnp.dot(w_rec[w_k], rate)
             dw_rec = dw_rec.at[w_k].add(jnp.where(own, a_i, 0.0))
         denom = i_s - theta[w_k]
         denom = jnp.where(jnp.abs(denom) > _DENOM_EPS, denom, _DENOM_EPS)
@@ -293,9 +347,8 @@ def _adjoint(spec: LayerSpec, w_in, w_rec, res: Residuals, g_time, g_cur, n_q: i
 
         # input event from presynaptic `who`, queue position `pos`
         dw_in = dw_in.at[w_k].add(jnp.where(inp, a_i, 0.0))
-        g_in = g + jnp.sum(w_in[w_k] * rate)
+        g_in = g + jnp.dot(w_in[w_k], rate)
         dq_time = dq_time.at[pos].add(jnp.where(inp, g_in, 0.0))
-        dq_cur = dq_cur.at[pos].add(jnp.where(inp, gc, 0.0))
 
         t_later = jnp.where(kind == NONE, t_later, t_k)
         return (a_u, a_i, t_later, dw_in, dw_rec, dq_time, dq_cur), None
@@ -379,11 +432,24 @@ def simulate_eventprop(
 
 @partial(jax.custom_vjp, nondiff_argnums=(0,))
 def _wrapped_step(
-    spec, u, cur, time, head, ext_head, w_in, w_rec, q_time, q_cur, ext_time, aux
+    spec,
+    u,
+    cur,
+    time,
+    head,
+    ext_head,
+    pend,
+    t_pend,
+    w_in,
+    w_rec,
+    q_time,
+    q_cur,
+    ext_time,
+    aux,
 ):
     q_local, q_gidx, ext_local, ls = aux
     queue = Queue(q_time, q_cur, q_local, q_gidx)
-    carry = (u, cur, time, head, ext_head)
+    carry = (u, cur, time, head, ext_head, pend, t_pend)
     carry, (t, idx, c, _) = _step(
         spec, w_in, w_rec, queue, (ext_time, ext_local), ls, carry, None
     )
@@ -391,23 +457,41 @@ def _wrapped_step(
 
 
 def _wrapped_step_fwd(
-    spec, u, cur, time, head, ext_head, w_in, w_rec, q_time, q_cur, ext_time, aux
+    spec,
+    u,
+    cur,
+    time,
+    head,
+    ext_head,
+    pend,
+    t_pend,
+    w_in,
+    w_rec,
+    q_time,
+    q_cur,
+    ext_time,
+    aux,
 ):
     q_local, q_gidx, ext_local, ls = aux
     queue = Queue(q_time, q_cur, q_local, q_gidx)
-    carry = (u, cur, time, head, ext_head)
+    carry = (u, cur, time, head, ext_head, pend, t_pend)
     carry, (t, idx, c, res) = _step(
         spec, w_in, w_rec, queue, (ext_time, ext_local), ls, carry, None
     )
-    saved = (u, cur, time, res, w_in, w_rec, q_time, ext_time)
+    saved = (u, cur, time, t_pend, res, w_in, w_rec, q_time, ext_time)
     return (*carry, t, idx, c), saved
 
 
 def _wrapped_step_bwd(spec, saved, cts):
-    """The chain rule of one step in closed form (state, time and event)."""
+    """The chain rule of one step in closed form (state, time and event).
+
+    An own spike's time is the implicit function of this step's state given by
+    `u_n(t_k) = theta_n`, also for a simultaneous spike emitted at the time
+    predicted in an earlier step (`t_pend`), so no cotangent flows to `t_pend`.
+    """
     p = spec.params
-    u, cur, time, res, w_in, w_rec, q_time, ext_time = saved
-    a_u2, a_i2, c_t2, _, _, g, _, gc = cts
+    u, cur, time, t_pend, res, w_in, w_rec, q_time, ext_time = saved
+    a_u2, a_i2, c_t2, _, _, _, _, g, _, gc = cts
     t_k, kind, who, pos, _ = res
     theta = p.v_th - p.v_leak
     dt = t_k - time
@@ -423,7 +507,7 @@ def _wrapped_step_bwd(spec, saved, cts):
     # cotangent of the state just before the event's jump/reset
     b_u = jnp.where(hit, 0.0, a_u2)
     b_i = a_i2 + jnp.where(hit, gc, 0.0)
-    g_dt = jnp.sum(b_u * (i_m - u_m) / p.tau_mem - b_i * i_m / p.tau_syn)
+    g_dt = jnp.dot(b_u, (i_m - u_m) / p.tau_mem) - jnp.dot(b_i, i_m / p.tau_syn)
     a_u = a_mem * b_u
     a_i = k * b_u + a_syn * b_i
     # own spike: dt is fixed by u_n(dt) = theta_n
@@ -438,17 +522,18 @@ def _wrapped_step_bwd(spec, saved, cts):
     if spec.recurrent:
         dw_rec = dw_rec.at[w_k].add(jnp.where(own, a_i2, 0.0))
     dq_time = jnp.zeros_like(q_time).at[pos].add(jnp.where(inp, c_t2 + g + g_dt, 0.0))
-    dq_cur = jnp.zeros_like(q_time).at[pos].add(jnp.where(inp, gc, 0.0))
     return (
         a_u,
         a_i,
         c_time,
         None,
         None,
+        None,
+        jnp.zeros_like(t_pend),
         dw_in,
         dw_rec,
         dq_time,
-        dq_cur,
+        jnp.zeros_like(q_time),  # passed-through events carry no current
         jnp.zeros_like(ext_time),
         None,
     )
@@ -464,20 +549,13 @@ def simulate_stepwise(
     ext_time, ext_local = ext
     aux = (queue.local, queue.gidx, ext_local, layer_start)
     dtype = jnp.result_type(w_in.dtype, jnp.float32)
-    zeros = jnp.zeros(spec.size, dtype)
-    init = (
-        zeros,
-        zeros,
-        jnp.zeros((), dtype),
-        jnp.zeros((), jnp.int32),
-        jnp.zeros((), jnp.int32),
-    )
+    init = _initial_carry(spec, dtype)
 
     def body(carry, _):
         out: tuple = _wrapped_step(  # pyright: ignore[reportAssignmentType]
             spec, *carry, w_in, w_rec, queue.time, queue.current, ext_time, aux
         )
-        return out[:5], out[5:]
+        return out[:7], out[7:]
 
     carry, (t, idx, c) = jax.lax.scan(body, init, None, length=spec.n_spikes)
     return Events(t, idx, c, _overflow(spec, carry, queue, ext))
