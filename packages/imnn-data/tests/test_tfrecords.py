@@ -157,7 +157,8 @@ def test_broken_files_are_named(arrays, tmp_path, problem):
     (tmp_path / files[0]).write_bytes(bytes(data))
     with pytest.raises(ValueError, match=f"{files[0]} is truncated or corrupt"):
         TFRecords.check_files(str(tmp_path / "fiducial_*.tfrecords"))
-    # read inside a fit: the iterator that failed is named, with the remedy
+    # read inside a fit: the iterator that failed and its broken files are named
+    # (before issue 11, an iterator built by the user named no file at all)
     import jax
     import jax.numpy as jnp
     import optax
@@ -189,8 +190,8 @@ def test_broken_files_are_named(arrays, tmp_path, problem):
     )
     with pytest.raises(
         ValueError,
-        match=r"(?s)reading `fiducial\[0\]` failed .*"
-        "check_files",
+        match=r"(?s)reading `fiducial\[0\]` failed: the TFRecord files are truncated "
+        f"or corrupt: {files[0]} \\(DataLossError: corrupted record at .*{files[1]}",
     ):
         imnn.get_summaries()
     # iterators built by the library name the broken file themselves
@@ -212,7 +213,11 @@ def test_broken_files_are_named(arrays, tmp_path, problem):
         dev[:1],
         10,
     )
-    with pytest.raises(ValueError, match=f"{files[0]} is truncated or corrupt"):
+    with pytest.raises(
+        ValueError,
+        match=r"reading `fiducial\[0\]` failed: the TFRecord files are truncated or "
+        f"corrupt: {files[0]} ",
+    ):
         imnn.get_summaries()
 
 
@@ -265,3 +270,79 @@ def test_numerical_records_feed_the_dataset_class(tmp_path, problem, h):
     x_ref, dx_ref = ref.get_summaries()
     np.testing.assert_allclose(x, x_ref, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(dx, dx_ref, rtol=1e-4, atol=1e-5)
+
+
+def _damage(path, how):
+    data = bytearray(path.read_bytes())
+    if how == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 2 + 3]))
+    else:  # flip a byte of the second record's payload: its CRC no longer matches
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("kind", "index", "how"),
+    [
+        ("derivative", 1, "truncate"),
+        ("fiducial", 2, "corrupt"),
+        ("fiducial", 0, "truncate"),
+    ],
+)
+def test_damaged_record_file_is_named_alone(tmp_path, problem, kind, index, how):
+    """A truncated or corrupt file among several, read through DatasetGradientIMNN
+    (the seed's own tf.data recipe and the library's `gradient_datasets`): the
+    error names that file and no other."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from imnn_data import DatasetGradientIMNN, gradient_datasets
+
+    fid, der = problem["fid"], problem["der"]
+    writer = TFRecords(record_size=0.0006)
+    fid_files = writer.write_record(40, lambda s: fid[s], directory=tmp_path)
+    der_files = writer.write_record(
+        20, lambda s: der[s], directory=tmp_path, filename="derivative"
+    )
+    assert len(fid_files) >= 3 and len(der_files) >= 2
+    files = {"fiducial": fid_files, "derivative": der_files}
+    broken = files[kind][index]
+    _damage(tmp_path / broken, how)
+    others = [f for f in fid_files + der_files if f != broken]
+
+    def dataset(names, parse):
+        return tf.data.TFRecordDataset(names).map(parse)
+
+    parse_der = functools.partial(writer.derivative_parser, n_params=2)
+    main = [
+        tf.data.Dataset.zip(
+            (dataset(fid_files, writer.parser), dataset(der_files, parse_der))
+        )
+        .take(20)
+        .batch(10)
+        .repeat()
+        .as_numpy_iterator()
+    ]
+    remaining = [
+        dataset(fid_files, writer.parser)
+        .skip(20)
+        .take(20)
+        .batch(10)
+        .prefetch(tf.data.AUTOTUNE)
+        .repeat()
+        .as_numpy_iterator()
+    ]
+    dev = jax.devices()
+    args = (40, 20, 2, 2, (3, 4), jnp.array([0.0, 1.0]), problem["model"])
+    library = gradient_datasets(fid_files, der_files, 40, 20, 2, 1, 10, writer=writer)
+    for m, r in ((main, remaining), library):
+        imnn = DatasetGradientIMNN(
+            *args, optax.adam(1e-3), jax.random.key(0), m, r, dev[0], dev[:1], 10
+        )
+        with pytest.raises(ValueError, match="truncated or corrupt") as info:
+            imnn.fit(10.0, 0.1, max_iterations=2)
+        message = str(info.value)
+        assert broken in message, message
+        assert not [f for f in others if f in message], message
+        assert ("truncated record" if how == "truncate" else "corrupted") in message

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ._checks import check_divisible, check_int
+from ._dataset import read_error
 from ._tfrecords import TFRecords, _tf, no_autograph
 
 
@@ -23,9 +24,11 @@ def _files(files: str | Path | Sequence[str | Path], name: str) -> list[str]:
 class _RecordIterator:
     """A numpy iterator over records that names the broken file on a read error."""
 
-    def __init__(self, iterator: Any, files: list[str]):
+    def __init__(self, iterator: Any, files: list[str], name: str):
         self._iterator = iterator
+        self.name = name
         self.files = files
+        self.record_files = [(f, "") for f in files]
 
     def __iter__(self) -> "_RecordIterator":
         return self
@@ -35,22 +38,21 @@ class _RecordIterator:
         try:
             return next(self._iterator)
         except tf.errors.OpError as e:
-            TFRecords.check_files(self.files)  # raises naming the broken file
-            raise ValueError(
-                f"reading the records {self.files} failed: {e.message}"
-            ) from e
+            raise read_error(self.name, e, self.record_files) from e
 
 
 def _finish(
-    ds: Any, n_per_device: int, cache: bool, files: list[str], parse: Any
+    ds: Any, n_per_device: int, cache: bool, files: list[str], parse: Any, name: str
 ) -> Any:
     """Batch the raw records, parse each batch at once, repeat, prefetch."""
     tf = _tf()
-    ds = ds.batch(n_per_device, drop_remainder=True).map(parse)
+    # no drop_remainder: a file read short gives a short batch, which the
+    # Dataset classes report (naming the file), instead of silently shifted pairs
+    ds = ds.batch(n_per_device).map(parse)
     if cache:
         ds = ds.cache()
     return _RecordIterator(
-        ds.repeat().prefetch(tf.data.AUTOTUNE).as_numpy_iterator(), files
+        ds.repeat().prefetch(tf.data.AUTOTUNE).as_numpy_iterator(), files, name
     )
 
 
@@ -114,6 +116,7 @@ def gradient_datasets(
             cache,
             fid_files + der_files,
             parse_pair,
+            f"main[{j}]",
         )
         for j in range(n_devices)
     ]
@@ -124,6 +127,7 @@ def gradient_datasets(
             cache,
             fid_files,
             writer.parser,
+            f"remaining[{j}]",
         )
         for j in range(n_devices)
     ]
@@ -170,6 +174,7 @@ def numerical_gradient_datasets(
             cache,
             fid_files,
             writer.parser,
+            f"fiducial[{j}]",
         )
         for j in range(n_devices)
     ]
@@ -180,6 +185,7 @@ def numerical_gradient_datasets(
             cache,
             der_files,
             writer.parser,
+            f"derivative[{j}]",
         )
         for j in range(n_devices)
     ]

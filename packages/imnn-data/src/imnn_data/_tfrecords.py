@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ._dataset import framing_problem, tf_message
+
 _TF: Any = None
 
 
@@ -479,13 +481,19 @@ class TFRecords:
         for file in files:
             if not Path(file).is_file():
                 raise FileNotFoundError(f"no TFRecord file {file}")
+            problem = framing_problem(str(file))
+            if problem is not None:
+                raise ValueError(
+                    f"TFRecord file {file} is truncated or corrupt (after {count} "
+                    f"good records in total in the files before it): {problem}"
+                )
             try:
                 for _ in tf.data.TFRecordDataset(str(file)):
                     count += 1
             except tf.errors.OpError as e:
                 raise ValueError(
                     f"TFRecord file {file} is truncated or corrupt (after "
-                    f"{count} good records in total): {e.message}"
+                    f"{count} good records in total): {tf_message(e)}"
                 ) from None
         return count
 
