@@ -20,3 +20,10 @@ class UnknownNameError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint cannot be written, or belongs to a different run.
+
+    The message names the directory and what differs; nothing on disk is overwritten.
+    """
