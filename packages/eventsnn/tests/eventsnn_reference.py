@@ -41,7 +41,7 @@ def simulate_layer(
     v_leak,
     v_reset,
     t_max,
-    v_init=0.0,
+    v_init: float | str = 0.0,
 ):
     """Own spikes (time, local neuron) of one feed-forward layer, all of them.
 

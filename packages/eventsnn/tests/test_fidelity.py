@@ -5,6 +5,8 @@ Expected values are derived by hand (closed forms of the current-based LIF with
 `tau_mem = 2 tau_syn`) or by the plain-numpy simulation in `eventsnn_reference`.
 """
 
+from typing import Any, cast
+
 import jax
 import jax.numpy as jnp
 import nir
@@ -263,7 +265,7 @@ def test_nir_data_helpers_accept_the_init_apply_pair():
     batch = jax.tree.map(lambda a: a[None], out)
     for m in (model, apply):
         data = es.to_nir_data({key: batch}, m, observables=("spikes", "current"))
-        ev = data.nodes[key].observables["spikes"]
+        ev: Any = cast(Any, data.nodes[key]).observables["spikes"]
         np.testing.assert_array_equal(ev.idx, np.asarray(batch.idx))
         back = es.from_nir_data(data, m, observables=("spikes", "current"))[key]
         np.testing.assert_allclose(np.asarray(back.time), np.asarray(batch.time))

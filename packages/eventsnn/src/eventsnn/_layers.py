@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
+from jaxtyping import ArrayLike
 
 from ._errors import BudgetOverflowWarning
 from ._params import LIFParameters
@@ -231,7 +232,7 @@ def LIF(
     duplication: int | None = None,
     *,
     solver: str = "auto",
-    v_init: float | str = 0.0,
+    v_init: float | str | ArrayLike = 0.0,
 ):
     """A feed-forward layer of LIF neurons, differentiated by autodiff.
 
@@ -279,7 +280,7 @@ def EventPropLIF(
     duplication: int | None = None,
     *,
     solver: str = "auto",
-    v_init: float | str = 0.0,
+    v_init: float | str | ArrayLike = 0.0,
 ):
     """A feed-forward layer of LIF neurons with EventProp gradients.
 
@@ -319,7 +320,7 @@ def HardwareLIF(
     std: float,
     duplication: int | None = None,
     *,
-    v_init: float | str = 0.0,
+    v_init: float | str | ArrayLike = 0.0,
 ):
     """A LIF layer that replays externally recorded spikes (e.g. from hardware).
 
@@ -378,7 +379,7 @@ def RecurrentLIF(
     std: Sequence[float],
     duplication: int | None = None,
     *,
-    v_init: float | str = 0.0,
+    v_init: float | str | ArrayLike = 0.0,
 ):
     """Several feed-forward layers simulated as one recurrent layer (autodiff).
 
@@ -413,7 +414,7 @@ def RecurrentEventPropLIF(
     wrap_only_step: bool = False,
     duplication: int | None = None,
     *,
-    v_init: float | str = 0.0,
+    v_init: float | str | ArrayLike = 0.0,
 ):
     """[`eventsnn.RecurrentLIF`][] with EventProp gradients (see
     [`eventsnn.EventPropLIF`][] for `wrap_only_step`)."""

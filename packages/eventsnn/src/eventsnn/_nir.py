@@ -13,6 +13,7 @@ from typing import Any, Protocol, cast
 import jax.numpy as jnp
 import nir
 import numpy as np
+from jaxtyping import ArrayLike
 
 from ._layers import LIF, EventPropLIF, HardwareLIF, serial
 from ._params import LIFParameters, LIParameters
@@ -49,7 +50,7 @@ class ConversionConfig:
     solver: str = "eventprop"
     time_scale: float = 1e-3
     time_steps: int = 20
-    v_init: float | str = 0.0
+    v_init: float | str | ArrayLike = 0.0
 
 
 class NIRApplyFn(Protocol):

@@ -2,6 +2,7 @@
 
 import jax
 import jax.numpy as jnp
+from jaxtyping import ArrayLike
 
 from ._layers import _init_input
 from ._params import LIParameters
@@ -17,7 +18,7 @@ def LeakyIntegrator(
     std: float = 2.0,
     time_steps: int = 20,
     *,
-    v_init: float | str = 0.0,
+    v_init: float | str | ArrayLike = 0.0,
 ):
     """A current-based leaky-integrator readout, sampled on a time grid.
 

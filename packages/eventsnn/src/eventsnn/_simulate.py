@@ -19,7 +19,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jaxtyping import Array, Bool, Float, Int
+from jaxtyping import Array, ArrayLike, Bool, Float, Int
 
 from ._params import LIFParameters
 from ._solver import Kind, classify_ratio, next_spike_dt, propagator_coefficients
@@ -64,7 +64,7 @@ class LayerSpec:
         recurrent: bool = False,
         external: bool = False,
         solver: str = "auto",
-        v_init: "float | str | np.ndarray" = 0.0,
+        v_init: "float | str | ArrayLike" = 0.0,
     ) -> "LayerSpec":
         if not isinstance(size, int | np.integer) or size < 1:
             raise ValueError(f"size must be a positive int, got {size!r}")
