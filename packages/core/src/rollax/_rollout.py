@@ -11,16 +11,20 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, PRNGKeyArray, PyTree
 
 from ._checkpoint import Checkpointing, CheckpointStore, as_checkpointing, fingerprint
 from ._helpers import progress_bar
 
-DEFAULT_CHUNK_SIZE = 1024
-"""Steps per compiled call when `chunk_size` is not given (see the core README for the
-measurement behind it). The number of steps in a call is data, so any `num_steps` and
-any checkpoint schedule reuse one program; the chunk size only bounds the memory of the
-records buffer and how often progress and checkpoints are considered."""
+DEFAULT_CHUNK_SIZE = 16384
+"""The most steps per compiled call when `chunk_size` is not given. The number of steps
+in a call is data, so any `num_steps` and any checkpoint schedule reuse one program. Calls
+start short and grow until each lasts about `_SEGMENT_SECONDS`; the chunk size bounds
+them and the records buffer (see the core README for the measurement behind it)."""
+
+_SEGMENT_SECONDS = 0.5
+_FIRST_SEGMENT = 64
 
 _MAX_RECORDS_BYTES = 64 * 2**20
 
@@ -63,7 +67,8 @@ def rollout(
         multiples of `every` (`every_steps` is rounded up to one).
     - `chunk_size`: the most steps per compiled call (default `DEFAULT_CHUNK_SIZE`, fewer
         if the records of one chunk would exceed 64 MiB); rounded up to a multiple of
-        `every`.
+        `every`. Calls start at 64 steps and grow until each takes about half a second,
+        which keeps the progress bar and checkpoints timely.
     - `sharding`: a `jax.sharding.Sharding` (or a pytree of them) for the state, e.g.
         a batch axis placed over the local devices. The result equals the unsharded one.
 
@@ -104,13 +109,14 @@ def rollout(
     try:
         with progress_bar(num_steps, enabled=progress, desc="rollout") as bar:
             bar.update(step)
-            steps_per_second = None
+            target = _SEGMENT_SECONDS
+            if store is not None and store.config.seconds is not None:
+                target = min(target, store.config.seconds)
+            length = _round(_FIRST_SEGMENT, every, chunk)
             while step < num_steps:
-                n = min(chunk, num_steps - step)
+                n = min(length, num_steps - step)
                 if store is not None:
-                    n = _until_checkpoint(
-                        n, step, store.config, steps_per_second, every
-                    )
+                    n = _until_checkpoint(n, step, store.config, every)
                 started = time.monotonic()
                 state, records = _advance(
                     stepper,
@@ -122,23 +128,28 @@ def rollout(
                     every,
                     chunk,
                 )
-                if monitor is not None:
+                if monitor is not None:  # records go to the host: no compile per count
                     count = n // every
-                    outputs.append(jax.tree.map(lambda r, c=count: r[:c], records))
+                    outputs.append(
+                        jax.tree.map(lambda r, c=count: np.asarray(r)[:c], records)
+                    )
+                jax.block_until_ready(state)
                 step += n
-                if store is not None:
-                    jax.block_until_ready(state)
-                    steps_per_second = n / max(time.monotonic() - started, 1e-9)
-                    if step == num_steps or store.due(step):
-                        outputs = [_concatenate(outputs)] if monitor is not None else []
-                        store.save(step, _arrays(state, key, outputs), step // every)
                 bar.update(n)
+                # The next segment lasts about `target` seconds: progress and checkpoints
+                # stay timely for slow steppers, dispatch overhead negligible for fast ones.
+                rate = n / max(time.monotonic() - started, 1e-9)
+                length = _round(min(rate * target, 4 * length), every, chunk)
+                if store is not None and (step == num_steps or store.due(step)):
+                    outputs = [_concatenate(outputs)] if monitor is not None else []
+                    store.save(step, _arrays(state, key, outputs), step // every)
     finally:
         if store is not None:
             store.close()
     if monitor is None:
         return state, None
-    return state, _concatenate(outputs) if outputs else _empty(record_shape)
+    records = _concatenate(outputs) if outputs else _empty(record_shape)
+    return state, jax.device_put(records)
 
 
 def _arrays(state, key, outputs) -> dict[str, Any]:
@@ -150,24 +161,25 @@ def _arrays(state, key, outputs) -> dict[str, Any]:
 def _concatenate(blocks: list[PyTree[Array]]) -> PyTree[Array]:
     if len(blocks) == 1:
         return blocks[0]
-    return jax.tree.map(lambda *xs: jnp.concatenate(xs), *blocks)
+    return jax.tree.map(lambda *xs: np.concatenate(xs), *blocks)
 
 
 def _empty(record_shape: PyTree[jax.ShapeDtypeStruct]) -> PyTree[Array]:
     return jax.tree.map(lambda s: jnp.zeros((0, *s.shape), s.dtype), record_shape)
 
 
-def _until_checkpoint(
-    n: int, step: int, config: Checkpointing, rate, every: int
-) -> int:
-    """Shorten a chunk so that a due checkpoint is not postponed (any length reuses the
-    compiled program; segments start at multiples of `every`)."""
+def _round(length: float, every: int, chunk: int) -> int:
+    """A segment length: a multiple of `every` between `every` and `chunk`."""
+    return min(max(int(length) // every * every, every), chunk)
+
+
+def _until_checkpoint(n: int, step: int, config: Checkpointing, every: int) -> int:
+    """Shorten a segment so that a checkpoint due by step count falls between segments
+    (any length reuses the compiled program; segments start at multiples of `every`)."""
     if config.every_steps is not None:
         period = -(-config.every_steps // every) * every
         boundary = -(-(step + 1) // period) * period
         n = min(n, max(boundary - step, every))
-    if config.seconds is not None and rate is not None:
-        n = min(n, max(int(rate * config.seconds) // every * every, every))
     return n
 
 
