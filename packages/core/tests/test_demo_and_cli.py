@@ -46,6 +46,16 @@ def test_broken_plugin_is_shown_and_fails_the_command():
     assert "BROKEN: failed to import 'x'" in format_plugins([info])
 
 
+def test_cli_demo_list_shows_each_demos_description(registry, toys, tmp_path, capsys):
+    registry.register(toys.ToyPlugin(), name="toy")
+    assert (
+        main(["demo", "--list", "--out", str(tmp_path / "none")], registry=registry)
+        == 0
+    )
+    assert capsys.readouterr().out.split() == ["toy", "writes", "one", "file"]
+    assert not (tmp_path / "none").exists()  # listing runs nothing
+
+
 def test_cli_demo_runs_and_writes_summary(registry, toys, tmp_path, capsys):
     registry.register(toys.ToyPlugin(), name="toy")
     out = tmp_path / "demo-out"

@@ -52,6 +52,11 @@ def _cmd_plugins(args: argparse.Namespace, reg: Registry) -> int:
 
 def _cmd_demo(args: argparse.Namespace, reg: Registry) -> int:
     available = reg.demos()
+    if args.list:
+        width = max((len(n) for n in available), default=0)
+        for name in sorted(available):
+            print(f"{name:<{width}}  {available[name].description}")
+        return 0
     names = args.names or sorted(available)
     unknown = [n for n in names if n not in available]
     if unknown:
@@ -118,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="a smaller budget, for smoke tests"
     )
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    d.add_argument(
+        "--list", action="store_true", help="list the installed demos and what they do"
+    )
     d.set_defaults(func=_cmd_demo)
     return parser
 
