@@ -98,10 +98,25 @@ def _moment(margs: Sequence[Array], shift: Array, power: int) -> Array:
     `-shift` (`[..., N, D]`): rolling the world equals rolling the coordinates."""
     return jnp.stack(
         [
-            jnp.sum(m * _world_coords(m.shape[-1], shift[..., d]) ** power, axis=-1)
+            _dot_last(m, _world_coords(m.shape[-1], shift[..., d]) ** power)
             for d, m in enumerate(margs)
         ]
     )
+
+
+def _dot_last(a: Array, b: Array) -> Array:
+    """`sum(a * b, axis=-1)` as a contraction.
+
+    Reductions of a product are written as `einsum`, never as a multiply then a
+    sum: jax/jaxlib 0.10.2 miscompile the latter under `jit` on CPU
+    (jax-ml/jax#39103); `tests/test_canary_reductions.py` watches for that.
+    """
+    return jnp.einsum("...i,...i->...", a, b, precision=jax.lax.Precision.HIGHEST)
+
+
+def _sq_norm(x: Array) -> Array:
+    """`sum(x**2, axis=1)` of `[T, D, N]` vectors, as a contraction (see `_dot_last`)."""
+    return jnp.einsum("tdn,tdn->tn", x, x, precision=jax.lax.Precision.HIGHEST)
 
 
 def finish_stats(
@@ -155,7 +170,7 @@ def finish_stats(
     fraction = mass_centroid - mass_centroid.astype(jnp.int32)
     previous = jnp.concatenate([centroid0[None], fraction[:-1]])
     delta = mass_centroid - previous
-    dist = jnp.sqrt(jnp.sum(delta**2, axis=1))
+    dist = jnp.sqrt(_sq_norm(delta))
     mass_speed = dist / R1 / dt
     mass_angle = jnp.degrees(jnp.arctan2(delta[:, 1], delta[:, 0])) * (
         dist / R1 > 0.001
@@ -167,9 +182,7 @@ def finish_stats(
         mass_angle_speed = jnp.where(step[:, None] >= 2, mass_angle_speed, 0.0)
 
     growth_centroid = GX / (g_00[:, None] + EPSILON)
-    mass_growth_dist = (
-        jnp.sqrt(jnp.sum((growth_centroid - mass_centroid) ** 2, axis=1)) / R1
-    )
+    mass_growth_dist = jnp.sqrt(_sq_norm(growth_centroid - mass_centroid)) / R1
     inertia = jnp.sum(
         (MX2 - mass_centroid * MX) / (m_00[:, None] ** 2 + EPSILON), axis=1
     )
