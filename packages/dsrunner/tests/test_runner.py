@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import dsrunner as bp
+from dsrunner._runner import _MAX_CHUNK
 
 
 def _lif(n=3, **kw):
@@ -366,9 +367,10 @@ def test_large_arrays_are_arguments_not_constants():
     assert g1.sum() > 0 and runner.mon["proj.syn.g"].sum() == 0
 
 
-def test_long_run_of_a_small_model_is_one_chunk():
-    # small per-step outputs: one chunk (one dispatch) up to 2^20 steps, same
-    # results as many chunks (full ones returned unsliced, a padded remainder)
+def test_long_run_of_a_small_model_reuses_one_chunk_program():
+    # one fixed chunk length whatever the run length (it used to grow with the
+    # run, one compile per power of two); full chunks and the remainder share
+    # code, and the result equals a run in other chunk lengths
     class Wrap(bp.DynamicalSystem):
         def __init__(self):
             super().__init__()
@@ -379,12 +381,66 @@ def test_long_run_of_a_small_model_is_one_chunk():
 
     one = bp.DSRunner(Wrap(), progress_bar=False)
     a = one.run(20_000.0)  # 200,000 steps
-    assert one.chunk_steps == 1 << 18 and one.num_compiles == 1
+    assert one.chunk_steps == _MAX_CHUNK and one.num_compiles == 1
     many = bp.DSRunner(Wrap(), progress_bar=False, chunk_size=1 << 14)
     b = many.run(20_000.0)  # 12 full chunks and a partial one
     assert many.num_compiles == 1
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert np.asarray(a).shape == (200_000, 1) and np.asarray(a).sum() > 10
-    one.run(15_000.0)  # same 2^18 bucket: no recompile
+    one.run(15_000.0)
     assert one.num_compiles == 1
     np.testing.assert_allclose(one.mon.ts[[0, -1]], [20_000.0, 34_999.9])
+
+
+def _count_backend_compiles():
+    """A list that grows by one entry per XLA compilation from now on."""
+    events: list[str] = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda name, secs, **kw: events.append(name)
+        if "backend_compile" in name
+        else None
+    )
+    return events
+
+
+@pytest.mark.parametrize("bar", [False, True])
+def test_any_duration_reuses_compiled_code_after_warm_up(bar):
+    """Issue 11.9: after run(1000.) and run(3.), run(257.3) compiles nothing: no
+    chunk program, and no device slice/concatenate of the outputs either."""
+
+    class Wrap(bp.DynamicalSystem):
+        def __init__(self):
+            super().__init__()
+            self.n = _lif(3)
+
+        def update(self):
+            return self.n(12.0)
+
+    runner = bp.DSRunner(Wrap(), monitors=["n.V", "n.spike"], progress_bar=bar)
+    runner.run(1000.0)
+    runner.run(3.0)
+    events = _count_backend_compiles()
+    for duration in (257.3, 512.1, 77.7, 1000.0):
+        out = runner.run(duration)
+        assert np.asarray(out).shape == (round(duration / 0.1), 3)
+    assert events == [] and runner.num_compiles == 1
+    # run inputs of new lengths are cut on the host: no compile either
+    inp = bp.DSRunner(_lif(2), monitors=["V"], progress_bar=bar)
+    inp.run(inputs=np.full((700, 2), 12.0, np.float32))
+    inp.run(inputs=np.full((3, 2), 12.0, np.float32))
+    events.clear()
+    inp.run(inputs=np.full((1234, 2), 12.0, np.float32))
+    inp.run(inputs=np.full((5, 2), 12.0, np.float32))
+    assert events == [] and inp.num_compiles == 1
+
+
+def test_chunk_length_does_not_depend_on_run_length_or_progress_bar():
+    runs = {}
+    for bar in (False, True):
+        runner = _runner(_lif(), progress_bar=bar)
+        for duration in (3.0, 2000.0):
+            runner.run(duration)
+            runs[bar, duration] = (runner.chunk_steps, runner.mon.V.copy())
+    assert {k for k, _ in runs.values()} == {_MAX_CHUNK}
+    for duration in (3.0, 2000.0):
+        np.testing.assert_array_equal(runs[False, duration][1], runs[True, duration][1])

@@ -8,6 +8,7 @@ import numpy as np
 from jaxtyping import Array, Bool, Float
 
 from ._dynsys import BrainPyObject
+from ._modes import BatchingMode, Mode
 
 
 class FixedProb:
@@ -19,7 +20,8 @@ class FixedProb:
     - `pre`, `post`: population sizes (or call the object as `conn(pre, post)`).
     - `seed`: random seed (host numpy generator).
     - `include_self`: allow `i -> i` connections when pre and post are the same size.
-    - `allow_multi_conn`: accepted for compatibility; ignored (no duplicates).
+    - `allow_multi_conn`: only `False` (each pair at most once) is supported;
+        `True` raises, as pairs are drawn independently here.
     """
 
     def __init__(
@@ -31,6 +33,12 @@ class FixedProb:
         include_self: bool = True,
         allow_multi_conn: bool = False,
     ):
+        if allow_multi_conn:
+            raise ValueError(
+                "FixedProb: allow_multi_conn=True is not supported; dsrunner draws "
+                "each pre-post pair once, independently with probability prob (no "
+                "duplicate connections). Use allow_multi_conn=False"
+            )
         if not 0.0 <= float(prob) <= 1.0:
             raise ValueError(f"expected a probability in [0, 1], got {prob!r}")
         self.prob = float(prob)
@@ -158,7 +166,13 @@ class EventCSRLinear(BrainPyObject):
     - `conn`: a `FixedProb` (or anything with `require('csr')`, `pre_num`,
         `post_num`).
     - `weight`: a scalar (homogeneous) or one weight per connection (CSR order).
+    - `sharding`: only `None`: the event loop reads whole rows of one device's
+        table; a sharded table is refused.
+    - `mode`: `None` (events with or without leading batch axes), or a mode:
+        in a `BatchingMode` the events must have a batch axis, otherwise not.
     - `name`: the object's name.
+    - `transpose`: only `True` (events of the pre group give post inputs,
+        `x @ W`); `False` raises.
     """
 
     def __init__(
@@ -166,10 +180,26 @@ class EventCSRLinear(BrainPyObject):
         conn: Any,
         weight: Any,
         sharding: Any = None,
+        mode: Mode | None = None,
         name: str | None = None,
-        **kwargs: Any,
+        transpose: bool = True,
     ):
         super().__init__(name=name)
+        if sharding is not None:
+            raise ValueError(
+                f"EventCSRLinear: sharding={sharding!r} is not supported; the "
+                "event-driven loop needs the whole connection table on one device. "
+                "Shard the neuron groups instead, or leave sharding=None"
+            )
+        if not transpose:
+            raise ValueError(
+                "EventCSRLinear: transpose=False (post-to-pre, W @ x) is not "
+                "supported; build the connection the other way round and keep "
+                "transpose=True"
+            )
+        if mode is not None and not isinstance(mode, Mode):
+            raise TypeError(f"expected mode to be a dsrunner Mode or None, got {mode!r}")
+        self.mode = mode
         indices, indptr = conn.require("csr")
         self.pre_num, self.post_num = int(conn.pre_num), int(conn.post_num)
         deg = np.diff(indptr)
@@ -211,6 +241,14 @@ class EventCSRLinear(BrainPyObject):
                 f"expected presynaptic events of shape ({self.pre_num},), got "
                 f"{spk.shape}"
             )
+        if self.mode is not None:
+            batched = isinstance(self.mode, BatchingMode)
+            if batched != (spk.ndim > 1):
+                raise ValueError(
+                    f"{self.name} is in {self.mode!r} and expected events of shape "
+                    f"{'(batch, ' if batched else '('}{self.pre_num},), got "
+                    f"{spk.shape}"
+                )
         if spk.ndim > 1:
             flat = spk.reshape(-1, self.pre_num)
             out = jax.vmap(

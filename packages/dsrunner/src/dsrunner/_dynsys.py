@@ -499,8 +499,21 @@ class DynamicalSystem(BrainPyObject):
     def has_bef_update(self, key: str) -> bool:
         return key in self.before_updates
 
-    def add_inp_fun(self, key: str, fun: Callable[..., Any], category: str = "current"):
-        """Register an input function summed by `sum_current_inputs`/`sum_delta_inputs`."""
+    def add_inp_fun(
+        self,
+        key: str,
+        fun: Callable[..., Any],
+        label: str | None = None,
+        category: str = "current",
+    ) -> None:
+        """Register an input function summed by `sum_current_inputs`/`sum_delta_inputs`.
+
+        With a `label`, the key is stored as `'<label> // <key>'`, and
+        `sum_current_inputs(label=...)` can pick the inputs of one label.
+        """
+        if not callable(fun):
+            raise TypeError(f"expected a callable input function, got {fun!r}")
+        key = key if label is None else f"{label} // {key}"
         if category == "current":
             self.cur_inputs[key] = fun
         elif category == "delta":
@@ -510,16 +523,25 @@ class DynamicalSystem(BrainPyObject):
                 f"expected category 'current' or 'delta', got {category!r}"
             )
 
-    def sum_current_inputs(self, *args: Any, init: Any = 0.0, **kwargs: Any) -> Any:
-        """`init` plus every registered current input evaluated at `*args`."""
-        for fn in self.cur_inputs.values():
-            init = init + fn(*args, **kwargs)
+    def sum_current_inputs(
+        self, *args: Any, init: Any = 0.0, label: str | None = None, **kwargs: Any
+    ) -> Any:
+        """`init` plus the registered current inputs evaluated at `*args`: all of
+        them, or with `label` only those registered with that label."""
+        prefix = None if label is None else f"{label} // "
+        for key, fn in self.cur_inputs.items():
+            if prefix is None or key.startswith(prefix):
+                init = init + fn(*args, **kwargs)
         return init
 
-    def sum_delta_inputs(self, *args: Any, init: Any = 0.0, **kwargs: Any) -> Any:
-        """`init` plus every registered delta input."""
-        for fn in self.delta_inputs.values():
-            init = init + fn(*args, **kwargs)
+    def sum_delta_inputs(
+        self, *args: Any, init: Any = 0.0, label: str | None = None, **kwargs: Any
+    ) -> Any:
+        """`init` plus the registered delta inputs (of `label` only, if given)."""
+        prefix = None if label is None else f"{label} // "
+        for key, fn in self.delta_inputs.items():
+            if prefix is None or key.startswith(prefix):
+                init = init + fn(*args, **kwargs)
         return init
 
     def __repr__(self) -> str:
@@ -538,6 +560,10 @@ class Dynamic(DynamicalSystem):
     - `size`: the number of units (int) or the group's shape (tuple).
     - `keep_size`: keep the given shape rather than flattening.
     - `name`, `mode`: as in `DynamicalSystem`.
+    - `sharding`: a `jax.sharding.Sharding` with which every state Variable is
+        placed on the devices (the runner's compiled steps keep the placement),
+        or `None`. BrainPy's form, a sequence of mesh axis names, needs BrainPy's
+        global mesh and is refused with an error saying so.
     """
 
     def __init__(
@@ -546,7 +572,7 @@ class Dynamic(DynamicalSystem):
         keep_size: bool = False,
         name: str | None = None,
         mode: Mode | None = None,
-        **kwargs: Any,
+        sharding: Any = None,
     ):
         if isinstance(size, int):
             size = (size,)
@@ -557,6 +583,7 @@ class Dynamic(DynamicalSystem):
                 f"expected size to be a positive int or tuple, got {size!r}"
             )
         self.size = tuple(size)
+        self.sharding = _check_sharding(sharding, type(self).__name__)
         self.keep_size = keep_size
         self.num = int(np.prod(self.size))
         super().__init__(name=name, mode=mode)
@@ -588,6 +615,8 @@ class Dynamic(DynamicalSystem):
         value = variable_(init, self.varshape, b)
         if dtype is not None:
             value = value.astype(dtype)
+        if self.sharding is not None:
+            value = jax.device_put(value, self.sharding)
         return Variable(value, batch_axis=None if b is None else 0)
 
     def _set_var(
@@ -599,7 +628,10 @@ class Dynamic(DynamicalSystem):
         if isinstance(old, Variable):
             # keep the object (monitors and inputs hold it); a reset may change
             # the batch size, which is the one shape change allowed
-            old._value = new.value.astype(old.dtype)
+            value = new.value.astype(old.dtype)
+            if self.sharding is not None:
+                value = jax.device_put(value, self.sharding)
+            old._value = value
             old.batch_axis = new.batch_axis
         else:
             object.__setattr__(self, attr, new)
@@ -669,3 +701,15 @@ class DynSysGroup(DynamicalSystem):
 
 
 Network = DynSysGroup
+
+
+def _check_sharding(sharding: Any, who: str) -> Any:
+    """`None` or a `jax.sharding.Sharding`; anything else is refused."""
+    if sharding is None or isinstance(sharding, jax.sharding.Sharding):
+        return sharding
+    raise TypeError(
+        f"{who}: sharding={sharding!r} is not supported; expected None or a "
+        "jax.sharding.Sharding (e.g. NamedSharding(mesh, PartitionSpec('x'))). "
+        "BrainPy's sequence of axis names refers to its global mesh, which "
+        "dsrunner does not have"
+    )

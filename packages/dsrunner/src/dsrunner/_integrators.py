@@ -346,3 +346,157 @@ def odeint(
     if not callable(f):
         raise DiffEqError(f"expected a derivative function, got {f!r}")
     return ODEIntegrator(f, m, dt)
+
+
+# -- stochastic differential equations ------------------------------------------
+
+_SDE_EULER = ("euler",)
+_SDE_MILSTEIN = ("milstein",)
+_SDE_NAMES = (*_SDE_EULER, *_SDE_MILSTEIN, *_EXP_NAMES)
+_DEFAULT_SDE_METHOD = ["euler"]
+_SDE_COUNTER = [0]
+
+
+def _diffusion_values(g: Any, xs: list[Any], t: Any, ps: list[Any], n: int) -> list:
+    """The diffusion of each variable (`None`: no noise on it)."""
+    out = g(*xs, t, *ps) if callable(g) else g
+    if n == 1 and not isinstance(out, (list, tuple)):
+        out = [out]
+    if not isinstance(out, (list, tuple)) or len(out) != n:
+        raise DiffEqError(
+            f"the diffusion gave {type(out).__name__}; expected one value (or None) "
+            f"per variable, {n} in all"
+        )
+    return list(out)
+
+
+class SDEIntegrator:
+    """A one-step Itô SDE integrator produced by `sdeint`.
+
+    Call it as `integral(x1, ..., t, p1, ..., dt=dt, key=key)` or with the Wiener
+    increments given, `dW=[dW1, ...]` (one array per variable, variance `dt`). It
+    returns the new value of the single variable, or a list of new values.
+    """
+
+    def __init__(
+        self, f: Callable[..., Any], g: Any, method: str, dt: float | None = None
+    ):
+        if method not in _SDE_NAMES:
+            raise DiffEqError(
+                f"unknown SDE method {method!r}; expected one of {list(_SDE_NAMES)}"
+            )
+        self.method = method
+        self.f = f
+        self.g = g
+        self.dt = dt
+        drift = "exp_auto" if method in _EXP_NAMES else "euler"
+        self.drift = ODEIntegrator(f, drift, dt)
+        self.variables = self.drift.variables
+        self.parameters = self.drift.parameters
+        self.arg_names = self.drift.arg_names
+        # inside a runner the step key is fold_in(this key, share['i'])
+        self.seed = _SDE_COUNTER[0]
+        _SDE_COUNTER[0] += 1
+
+    def __repr__(self) -> str:
+        return f"SDEIntegrator(method={self.method!r}, variables={self.variables})"
+
+    def _key(self) -> Any:
+        i = share.load("i", None)
+        if i is None:
+            raise DiffEqError(
+                "an SDE integral needs random numbers: pass key=jax.random.key(...) "
+                "(or the increments dW=...), or call it inside a DSRunner step, "
+                "where each step draws from fold_in(key, step index)"
+            )
+        return jax.random.fold_in(jax.random.PRNGKey(self.seed), i)
+
+    def __call__(
+        self, *args: Any, dt: Any = None, key: Any = None, dW: Any = None, **kwargs
+    ) -> Any:
+        env = self.drift._bind(args, kwargs)
+        if dt is None:
+            dt = self.dt if self.dt is not None else share.load("dt")
+        xs = [_as_float(env[v], v) for v in self.variables]
+        t = env["t"]
+        ps = [_unwrap(env[p]) for p in self.parameters]
+        n = len(xs)
+        new = self.drift(*xs, t, *ps, dt=dt)
+        new = [new] if n == 1 else list(new)
+        gs = _diffusion_values(self.g, xs, t, ps, n)
+        if dW is None:
+            keys = jax.random.split(self._key() if key is None else key, n)
+            dW = [
+                jnp.sqrt(dt) * jax.random.normal(k, jnp.shape(x), x.dtype)
+                for k, x in zip(keys, xs, strict=True)
+            ]
+        elif n == 1 and not isinstance(dW, (list, tuple)):
+            dW = [dW]
+        for j, gj in enumerate(gs):
+            if gj is None:
+                continue
+            new[j] = new[j] + gj * dW[j]
+            if self.method in _SDE_MILSTEIN:
+                # 1/2 g dg/dx_j (dW^2 - dt): the Itô correction, diagonal noise
+                def gj_of(x, j=j):
+                    ys = [x if i == j else xi for i, xi in enumerate(xs)]
+                    return _diffusion_values(self.g, ys, t, ps, n)[j]
+
+                _, dg = jax.jvp(gj_of, (xs[j],), (jnp.ones_like(xs[j]),))
+                new[j] = new[j] + 0.5 * gj * dg * (dW[j] * dW[j] - dt)
+        return new[0] if n == 1 else new
+
+
+def sdeint(
+    f: Callable[..., Any] | None = None,
+    g: Any = None,
+    method: str | None = None,
+    dt: float | None = None,
+    intg_type: str | None = None,
+    wiener_type: str | None = None,
+) -> Any:
+    """Make a one-step integrator for an Itô SDE `dx = f dt + g dW`.
+
+    **Arguments:**
+
+    - `f`: the drift `f(x1, ..., t, p1, ...)`, as for `odeint` (or a `JointEq`).
+    - `g`: the diffusion: a function with the same arguments as `f`, returning one
+        value per variable (`None` for a variable without noise), or a constant
+        (scalar, array, or a tuple per variable). Each element of each variable
+        has its own Wiener process (diagonal noise).
+    - `method`: `'euler'` (Euler-Maruyama, default; strong order 0.5), `'milstein'`
+        (strong order 1; adds `g g' (dW^2 - dt) / 2`), or `'exp_auto'`/`'exp_euler'`
+        (exponential Euler drift, Euler-Maruyama noise).
+    - `dt`: a fixed step; default: `share['dt']` at call time.
+    - `intg_type`: `'ito'` (default) only; Stratonovich integrals are refused.
+    - `wiener_type`: `'scalar'` (default: independent increments per element)
+        only; vector Wiener processes are refused.
+
+    **Returns:**
+
+    An `SDEIntegrator`, called as `integral(x1, ..., t, p1, ..., dt=dt, key=key)`
+    (inside a `DSRunner` step the key defaults to one per step), or with the
+    increments `dW=`; with `f` or `g` missing, a decorator taking the other.
+    """
+    m = method or _DEFAULT_SDE_METHOD[0]
+    if m not in _SDE_NAMES:
+        raise DiffEqError(f"unknown SDE method {m!r}; expected one of {list(_SDE_NAMES)}")
+    if intg_type not in (None, "ito", "Ito", "itô"):
+        raise DiffEqError(
+            f"intg_type={intg_type!r} is not supported; dsrunner integrates Itô "
+            "SDEs only (intg_type='ito'); convert a Stratonovich drift first"
+        )
+    if wiener_type not in (None, "scalar"):
+        raise DiffEqError(
+            f"wiener_type={wiener_type!r} is not supported; dsrunner has scalar "
+            "Wiener processes (one per state element) only"
+        )
+    if f is None and g is None:
+        raise DiffEqError("sdeint needs a drift f or a diffusion g")
+    if f is None:
+        return lambda f_: SDEIntegrator(f_, g, m, dt)
+    if g is None:
+        return lambda g_: SDEIntegrator(f, g_, m, dt)
+    if not callable(f):
+        raise DiffEqError(f"expected a drift function, got {f!r}")
+    return SDEIntegrator(f, g, m, dt)

@@ -5,16 +5,22 @@ The equations live in pure module-level functions shared by the stateful models 
 by the pure rollax steppers in `_steppers.py`.
 """
 
+import functools
+import zlib
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ._dynsys import Dynamic
 from ._environ import share
+from ._errors import DiffEqError
 from ._initialize import OneInit, Uniform, ZeroInit
-from ._integrators import JointEq, exprel, odeint
-from ._modes import Mode
+from ._integrators import _SDE_NAMES, JointEq, exprel, odeint, sdeint
+from ._modes import Mode, TrainingMode
+from ._scaling import Scaling
+from ._surrogate import InvSquareGrad
 from ._variable import Variable
 
 _ZERO = ZeroInit()
@@ -115,16 +121,21 @@ def izh_step(integral, V, u, t, I, dt, p):
 
 # -- stateful models --------------------------------------------------------------
 
+_SPK_RESETS = ("soft", "hard")
+
 
 class _Neuron(Dynamic):
-    """Shared plumbing: an `input` Variable summed into the drive, cleared per step."""
+    """Shared plumbing: an `input` Variable summed into the drive, cleared per step;
+    optional SDE noise on the membrane potential."""
 
     input: Variable
     V: Variable
     spike: Variable
 
-    def __init__(self, size, keep_size, name, mode, method):
-        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+    def __init__(self, size, keep_size, name, mode, method, sharding=None):
+        super().__init__(
+            size, keep_size=keep_size, name=name, mode=mode, sharding=sharding
+        )
         self.method = method
 
     def _drive(self, x: Any, V: Any) -> Any:
@@ -146,6 +157,54 @@ class _Neuron(Dynamic):
     def clear_input(self, *args: Any, **kwargs: Any) -> None:
         self.input.value = jnp.zeros_like(self.input.value)
 
+    def _make_integral(self, f: Any, noise: Any, seed: Any, num_vars: int) -> Any:
+        """`odeint(f)`, or with `noise` the Itô SDE `dV = f dt + noise dW`
+        (BrainPy's meaning: the noise acts on V, the first variable)."""
+        self.noise = noise
+        if noise is None:
+            return odeint(f, method=self.method)
+        if self.method not in _SDE_NAMES:
+            raise DiffEqError(
+                f"{self.name}: noise={noise!r} makes the model an SDE, which "
+                f"method={self.method!r} cannot integrate; expected one of "
+                f"{list(_SDE_NAMES)}"
+            )
+        if callable(noise):
+            user = noise
+
+            def g(*args: Any) -> Any:
+                # the state variables, t and the input, as in the model's equations
+                r = user(*args[: num_vars + 2])
+                if isinstance(r, (list, tuple)):
+                    return r
+                return (r, *([None] * (num_vars - 1))) if num_vars > 1 else r
+        else:
+            arr = jnp.asarray(self.init_param(noise))
+            if not jnp.issubdtype(arr.dtype, jnp.floating):
+                arr = arr.astype(jnp.float32)
+            if jnp.ndim(arr) and jnp.shape(arr) != self.varshape:
+                arr = jnp.broadcast_to(arr, self.varshape)
+            g = arr if num_vars == 1 else (arr, *([None] * (num_vars - 1)))
+        if seed is None:
+            seed = zlib.crc32(self.name.encode())
+        self.seed = seed
+        self.noise_key = jax.random.PRNGKey(seed)
+        return sdeint(f, g, method=self.method)
+
+    def _step_integral(self) -> Any:
+        """The integral for this step: with noise, bound to this step's key."""
+        if self.noise is None:
+            return self.integral
+        i = share.load("i", None)
+        if i is None:
+            raise DiffEqError(
+                f"{self.name} has noise and needs the step index share['i'] for "
+                "its random numbers; run it in a DSRunner or call step_run(i, ...)"
+            )
+        return functools.partial(
+            self.integral, key=jax.random.fold_in(self.noise_key, i)
+        )
+
 
 class LIF(_Neuron):
     """Leaky integrate-and-fire neuron without refractory period.
@@ -157,10 +216,28 @@ class LIF(_Neuron):
     **Arguments:**
 
     - `size`: number of neurons (or shape).
+    - `sharding`: a `jax.sharding.Sharding` for the state Variables (placed on
+        the devices with it), or `None`.
+    - `spk_fun`: in `TrainingMode`, the spike function of `V - V_th` (a
+        `dsrunner.math.surrogate` function: a step forward, a surrogate gradient
+        backward). Default `InvSquareGrad()`.
+    - `spk_dtype`: the spike Variable's dtype; default bool, float in
+        `TrainingMode`.
+    - `spk_reset`: in `TrainingMode`, `'soft'` (`V -= (V_th - V_reset) spike`) or
+        `'hard'` (`V += (V_reset - V) spike`). Outside it the reset is `V_reset`.
+    - `detach_spk`: in `TrainingMode`, stop the gradient through the reset.
+    - `method`: integration method (default `'exp_auto'`).
+    - `init_var`: create the state Variables now.
+    - `scaling`: a `dsrunner.math.Scaling`; `V_rest`, `V_reset`, `V_th` and the
+        initial `V` are stored as `(x + bias) / scale`. Default: none.
     - `V_rest`, `V_reset`, `V_th`, `R`, `tau`: parameters (mV, MOhm, ms), scalars
         or arrays broadcastable to the group.
     - `V_initializer`: initial membrane potential (initializer or array).
-    - `method`: integration method (default `'exp_auto'`).
+    - `noise`: the diffusion of V (BrainPy's meaning): `dV = f dt + noise dW`,
+        integrated by Euler-Maruyama (`V += f dt + noise sqrt(dt) N(0, 1)`, the
+        drift by `method`). A scalar, an array, or a function `noise(V, t, I)`.
+    - `seed`: the seed of the noise; step `i` draws from `fold_in(key, i)`, so
+        runs are reproducible in any chunking. Default: from the group's name.
     - `keep_size`, `mode`, `name`: as in `Dynamic`.
     """
 
@@ -185,35 +262,82 @@ class LIF(_Neuron):
         tau: Any = 10.0,
         V_initializer: Any = _ZERO,
         noise: Any = None,
+        seed: int | None = None,
     ):
-        super().__init__(size, keep_size, name, mode, method)
-        self.V_rest = self.init_param(V_rest)
-        self.V_reset = self.init_param(V_reset)
-        self.V_th = self.init_param(V_th)
+        super().__init__(size, keep_size, name, mode, method, sharding)
+        spk_fun = InvSquareGrad() if spk_fun is None else spk_fun
+        if not callable(spk_fun):
+            raise TypeError(
+                f"expected spk_fun to be a callable spike function (e.g. "
+                f"dsrunner.math.surrogate.Sigmoid()), got {spk_fun!r}"
+            )
+        if spk_reset not in _SPK_RESETS:
+            raise ValueError(
+                f"expected spk_reset 'soft' or 'hard', got {spk_reset!r}"
+            )
+        if scaling is not None and not isinstance(scaling, Scaling):
+            raise TypeError(
+                f"expected scaling to be a dsrunner.math.Scaling or None, got "
+                f"{scaling!r}"
+            )
+        self.spk_fun = spk_fun
+        self.spk_reset = spk_reset
+        self.detach_spk = bool(detach_spk)
+        self._spk_dtype = None if spk_dtype is None else jnp.dtype(spk_dtype)
+        self.scaling = scaling
+        self.V_rest = self._offset(self.init_param(V_rest))
+        self.V_reset = self._offset(self.init_param(V_reset))
+        self.V_th = self._offset(self.init_param(V_th))
         self.R = self.init_param(R)
         self.tau = self.init_param(tau)
         self._V_initializer = V_initializer
-        self.integral = lif_integral(method)
+        self.integral = self._make_integral(lif_rhs, noise, seed, 1)
         if init_var:
             self.reset_state(self.mode)
+
+    def _offset(self, x: Any) -> Any:
+        return x if self.scaling is None else self.scaling.offset_scaling(x)
+
+    @property
+    def spk_dtype(self) -> Any:
+        """The spike dtype: as given, else float32 in `TrainingMode`, else bool."""
+        if self._spk_dtype is not None:
+            return self._spk_dtype
+        return jnp.float32 if isinstance(self.mode, TrainingMode) else jnp.bool_
 
     def derivative(self, V, t, I):
         return lif_rhs(V, t, I, self.V_rest, self.R, self.tau)
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
         self._set_var("V", self._V_initializer, batch_or_mode)
-        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        if self.scaling is not None:
+            self.V._value = self._offset(self.V.value).astype(self.V.dtype)
+        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=self.spk_dtype)
         self._set_var("input", ZeroInit(), batch_or_mode)
+
+    def _fire(self, V: Any) -> tuple[Any, Any]:
+        """`(spike, V after the reset)`: BrainPy's rule for the mode."""
+        if isinstance(self.mode, TrainingMode):
+            spike = self.spk_fun(V - self.V_th)
+            s = jax.lax.stop_gradient(spike) if self.detach_spk else spike
+            if self.spk_reset == "soft":
+                V = V - (self.V_th - self.V_reset) * s
+            else:
+                V = V + (self.V_reset - V) * s
+            return spike, V
+        spike = V >= self.V_th
+        return spike, jnp.where(spike, self.V_reset, V)
 
     def update(self, x: Any = None) -> Any:
         t, dt = share["t"], share["dt"]
         I = self._drive(x, self.V.value)
-        V = self.integral(self.V.value, t, I, self.V_rest, self.R, self.tau, dt=dt)
+        integral = self._step_integral()
+        V = integral(self.V.value, t, I, self.V_rest, self.R, self.tau, dt=dt)
         V = V + self.sum_delta_inputs()
-        spike = V >= self.V_th
-        self.V.value = jnp.where(spike, self.V_reset, V)
-        self.spike.value = spike
-        return spike
+        spike, V = self._fire(V)
+        self.V.value = V
+        self.spike.value = spike.astype(self.spike.dtype)
+        return self.spike.value
 
 
 class LifRef(LIF):
@@ -256,19 +380,38 @@ class LifRef(LIF):
     def update(self, x: Any = None) -> Any:
         t, dt = share["t"], share["dt"]
         I = self._drive(x, self.V.value)
+        integral = self._step_integral()
+        if isinstance(self.mode, TrainingMode):
+            return self._update_training(integral, t, I, dt)
         V, spike, t_last, refr = lifref_step(
-            self.integral, self.V.value, self.t_last_spike.value, t, I, dt,
-            self._params(),
-        )  # fmt: skip
+            integral, self.V.value, self.t_last_spike.value, t, I, dt, self._params()
+        )
         delta = self.sum_delta_inputs()
         if self.delta_inputs:
             V = jnp.where(refr, V, V + delta)
         self.V.value = V
-        self.spike.value = spike
+        self.spike.value = spike.astype(self.spike.dtype)
         self.t_last_spike.value = t_last
         if self.ref_var:
             self.refractory.value = refr
-        return spike
+        return self.spike.value
+
+    def _update_training(self, integral: Any, t: Any, I: Any, dt: Any) -> Any:
+        # BrainPy's TrainingMode: the delta inputs join before the refractory
+        # hold, and the spike is the surrogate function of V - V_th
+        V0 = self.V.value
+        V = integral(V0, t, I, self.V_rest, self.R, self.tau, dt=dt)
+        V = V + self.sum_delta_inputs()
+        refractory = jax.lax.stop_gradient((t - self.t_last_spike.value) <= self.tau_ref)
+        V = jnp.where(refractory, V0, V)
+        spike, V = self._fire(V)
+        fired = jax.lax.stop_gradient(spike) > 0
+        self.V.value = V
+        self.spike.value = spike.astype(self.spike.dtype)
+        self.t_last_spike.value = jnp.where(fired, t, self.t_last_spike.value)
+        if self.ref_var:
+            self.refractory.value = jnp.logical_or(refractory, fired)
+        return self.spike.value
 
 
 class HH(_Neuron):
@@ -279,11 +422,16 @@ class HH(_Neuron):
     **Arguments:**
 
     - `size`: number of neurons.
+    - `sharding`: a `jax.sharding.Sharding` for the state Variables, or `None`.
     - `ENa`, `gNa`, `EK`, `gK`, `EL`, `gL`, `C`, `V_th`: parameters.
     - `V_initializer`: default `Uniform(-70, -60)`.
     - `m_initializer`, `h_initializer`, `n_initializer`: default: the steady state
         at the initial V.
     - `method`: integration method (default `'exp_auto'`).
+    - `noise`: the diffusion of V (an SDE, as in `LIF`): a scalar, an array, or a
+        function `noise(V, m, h, n, t, I)` returning V's diffusion (or a tuple,
+        one per variable, `None` for none).
+    - `seed`: the seed of the noise (as in `LIF`).
     """
 
     m: Variable
@@ -312,14 +460,16 @@ class HH(_Neuron):
         h_initializer: Any = None,
         n_initializer: Any = None,
         noise: Any = None,
+        seed: int | None = None,
     ):
-        super().__init__(size, keep_size, name, mode, method)
+        super().__init__(size, keep_size, name, mode, method, sharding)
         self.ENa, self.gNa = self.init_param(ENa), self.init_param(gNa)
         self.EK, self.gK = self.init_param(EK), self.init_param(gK)
         self.EL, self.gL = self.init_param(EL), self.init_param(gL)
         self.C, self.V_th = self.init_param(C), self.init_param(V_th)
         self._inits = (V_initializer, m_initializer, h_initializer, n_initializer)
-        self.integral = hh_integral(method)
+        eq = JointEq(_hh_dV, _hh_dm, _hh_dh, _hh_dn)
+        self.integral = self._make_integral(eq, noise, seed, 4)
         if init_var:
             self.reset_state(self.mode)
 
@@ -343,8 +493,8 @@ class HH(_Neuron):
         t, dt = share["t"], share["dt"]
         I = self._drive(x, self.V.value)
         V, m, h, n, spike = hh_step(
-            self.integral, self.V.value, self.m.value, self.h.value, self.n.value,
-            t, I, dt, self._params(),
+            self._step_integral(), self.V.value, self.m.value, self.h.value,
+            self.n.value, t, I, dt, self._params(),
         )  # fmt: skip
         self.V.value = V + self.sum_delta_inputs()
         self.m.value, self.h.value, self.n.value = m, h, n
@@ -358,10 +508,17 @@ class Izhikevich(_Neuron):
     **Arguments:**
 
     - `size`: number of neurons.
+    - `sharding`: a `jax.sharding.Sharding` for the state Variables, or `None`.
     - `a`, `b`, `c`, `d`, `V_th`, `p1`, `p2`, `p3`: parameters (defaults: regular
         spiking, `0.04, 5, 140`).
+    - `tau`, `R`: in BrainPy's signature, but its Izhikevich equations never use
+        them; only the defaults (10, 1) are accepted, any other value raises
+        rather than being silently ignored.
     - `V_initializer`, `u_initializer`: initial values (default -70 and `b * V`).
     - `method`: integration method (default `'exp_auto'`).
+    - `noise`: the diffusion of V (an SDE, as in `LIF`): a scalar, an array, or a
+        function `noise(V, u, t, I)`.
+    - `seed`: the seed of the noise (as in `LIF`).
     """
 
     u: Variable
@@ -388,15 +545,26 @@ class Izhikevich(_Neuron):
         V_initializer: Any = _IZH_V,
         u_initializer: Any = None,
         noise: Any = None,
+        seed: int | None = None,
     ):
-        super().__init__(size, keep_size, name, mode, method)
+        for arg, value, default in (("tau", tau, 10.0), ("R", R, 1.0)):
+            if not (isinstance(value, (int, float)) and value == default):
+                raise ValueError(
+                    f"Izhikevich: {arg}={value!r} is not supported. BrainPy accepts "
+                    f"{arg} but its Izhikevich equations (dV = p1 V^2 + p2 V + p3 - "
+                    f"u + I) never use it, so it would change nothing; leave {arg} "
+                    f"at its default ({default}) and scale the input or p1..p3 "
+                    "instead"
+                )
+        super().__init__(size, keep_size, name, mode, method, sharding)
         self.a, self.b = self.init_param(a), self.init_param(b)
         self.c, self.d = self.init_param(c), self.init_param(d)
         self.V_th = self.init_param(V_th)
         self.p1, self.p2 = self.init_param(p1), self.init_param(p2)
         self.p3 = self.init_param(p3)
         self._inits = (V_initializer, u_initializer)
-        self.integral = izh_integral(method)
+        eq = JointEq(_izh_dV, _izh_du)
+        self.integral = self._make_integral(eq, noise, seed, 2)
         if init_var:
             self.reset_state(self.mode)
 
@@ -417,8 +585,9 @@ class Izhikevich(_Neuron):
         t, dt = share["t"], share["dt"]
         I = self._drive(x, self.V.value)
         V, u, spike = izh_step(
-            self.integral, self.V.value, self.u.value, t, I, dt, self._params()
-        )
+            self._step_integral(), self.V.value, self.u.value, t, I, dt,
+            self._params(),
+        )  # fmt: skip
         self.V.value = V + self.sum_delta_inputs()
         self.u.value = u
         self.spike.value = spike

@@ -25,12 +25,18 @@ from ._variable import Variable
 _OPS = ("=", "+", "-", "*", "/")
 _TYPES = ("fix", "iter", "func")
 _CATEGORIES = ("fix", "array", "func", "iterator")
-# Steps per compiled chunk at most (the byte budgets below usually bind first).
-# Each chunk is a dispatch plus host work, a fixed cost that for a small model
-# (one LIF neuron: ~12 ns/step) weighs as much as the steps themselves at 2^16.
-_MAX_CHUNK = 1 << 20
-_DEFAULT_CHUNK_BYTES = 4 << 20
-_EFFICIENT_CHUNK_BYTES = 1 << 20
+# Steps per compiled chunk, chosen by measurement (README, "Chunk length"): the
+# loop writes each step's monitors and outputs into the chunk's buffers, which
+# cost more per step once they leave the cache (COBA-4000: 8192 steps of packed
+# spikes, 3.3 MB, run ~2x slower than 1024 steps), while every chunk also costs a
+# dispatch (a single LIF neuron runs ~10x slower in 256-step chunks than in 8192).
+# So a chunk's buffers get a byte budget, and the step count is capped. It never
+# depends on the run's length or the progress bar: any duration reuses the one
+# program, the remainder running it with fewer valid steps.
+_MAX_CHUNK = 8192
+_MIN_CHUNK = 64
+_DEFAULT_CHUNK_BYTES = 512 << 10
+_EFFICIENT_CHUNK_BYTES = 128 << 10
 _CONST_MIN_SIZE = 1024
 
 
@@ -77,10 +83,6 @@ def _wants_shared(fn: Callable[..., Any]) -> bool:
         and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     return len(required) == 1
-
-
-def _pow2_ceil(n: int) -> int:
-    return 1 if n <= 1 else 1 << (n - 1).bit_length()
 
 
 def _pow2_floor(n: int) -> int:
@@ -153,7 +155,10 @@ class DSRunner(BrainPyObject):
     - `numpy_mon_after_run`: convert the monitors to numpy after each run.
     - `jit`: `True`/`False`, or a dict with a `'predict'` key. `False` runs the
         step eagerly in Python (slow, but `print` works).
-    - `dyn_vars`: accepted for compatibility (Variables are found automatically).
+    - `dyn_vars`: extra Variables (one, a sequence or a dict) that `update`
+        changes besides the model's own, e.g. a Variable kept outside the model;
+        they are carried through the compiled loop like the model's (which are
+        found automatically).
     - `memory_efficient`: use small chunks so device memory stays small.
     - `dt`: the time step; default `dsrunner.get_dt()`. Never changes the global.
     - `t0`: the start time.
@@ -162,9 +167,11 @@ class DSRunner(BrainPyObject):
         outputs and monitors have time or batch first. Default `'B'` in batching
         mode, else `'T'`.
     - `fun_inputs`, `fun_monitors`: deprecated forms of callable inputs/monitors.
-    - `chunk_size`: the most steps per compiled chunk; default: from a memory
-        budget for the monitors (4 MiB, 1 MiB with `memory_efficient`; small
-        buffers are reused and stay in cache).
+    - `chunk_size`: steps per compiled chunk; default (chosen by measurement,
+        see the README): as many as keep one chunk's monitor and output buffers
+        within 512 KiB (128 KiB with `memory_efficient`), between 64 and 8192.
+        Every run length and the progress bar use the same chunk, so nothing
+        recompiles after the first run.
     - `name`: the runner's name.
     """
 
@@ -217,7 +224,7 @@ class DSRunner(BrainPyObject):
                 "are moved to the host as they are recorded)"
             )
         self.memory_efficient = bool(memory_efficient)
-        self.dyn_vars = dyn_vars
+        self.dyn_vars = _check_dyn_vars(dyn_vars)
         # time
         if dt is None:
             dt = get_dt()
@@ -720,7 +727,7 @@ class DSRunner(BrainPyObject):
         batch = None
         if not time_first:
             batch = np.shape(leaves[0])[0]
-            xs = jax.tree.map(lambda a: jnp.moveaxis(jnp.asarray(a), 1, 0), xs)
+            xs = jax.tree.map(lambda a: np.moveaxis(np.asarray(a), 1, 0), xs)
         elif batching and np.ndim(leaves[0]) > 1:
             batch = np.shape(leaves[0])[1]
         return n, xs, batch
@@ -735,7 +742,7 @@ class DSRunner(BrainPyObject):
                         f"expected at least {n} (the run's length); it is indexed "
                         "from the start of each run"
                     )
-                data.append(inp.value[:n])
+                data.append(np.asarray(inp.value)[:n])
             elif inp.kind == "iterator":
                 vals = list(itertools.islice(inp.value, n))
                 if len(vals) < n:
@@ -748,21 +755,19 @@ class DSRunner(BrainPyObject):
                 data.append(arr.astype(inp.var.dtype))
         return data
 
-    def _chunk_len(self, n: int, per_step_bytes: float) -> int:
+    def _chunk_len(self, per_step_bytes: float) -> int:
+        """Steps per compiled chunk: fixed for a runner and monitor signature.
+
+        It never depends on the run's length or on the progress bar, so any
+        duration reuses one program (full chunks, then the same program with a
+        traced number of valid steps for the remainder)."""
         if self.chunk_size is not None:
-            kmax = self.chunk_size
-        else:
-            budget = (
-                _EFFICIENT_CHUNK_BYTES
-                if self.memory_efficient
-                else _DEFAULT_CHUNK_BYTES
-            )
-            kmax = _MAX_CHUNK if per_step_bytes <= 0 else int(budget // per_step_bytes)
-            kmax = max(64, min(_MAX_CHUNK, _pow2_floor(max(kmax, 1))))
-        k = min(kmax, _pow2_ceil(n))
-        if self.progress_bar and n > 4096 and self.chunk_size is None:
-            k = min(k, _pow2_ceil(-(-n // 16)))
-        return k
+            return self.chunk_size
+        budget = (
+            _EFFICIENT_CHUNK_BYTES if self.memory_efficient else _DEFAULT_CHUNK_BYTES
+        )
+        kmax = _MAX_CHUNK if per_step_bytes <= 0 else int(budget // per_step_bytes)
+        return max(_MIN_CHUNK, min(_MAX_CHUNK, _pow2_floor(max(kmax, 1))))
 
     def predict(
         self,
@@ -866,9 +871,11 @@ class DSRunner(BrainPyObject):
         # Variables named by inputs or monitors but living outside the model are
         # threaded through the loop too (else a tracer would leak into them).
         known = {id(v) for v in all_vars.values()}
-        extra = [i.var for i in self._inputs] + [
-            m.var for m in self._mons.values() if m.var is not None
-        ]
+        extra = (
+            list(self.dyn_vars)
+            + [i.var for i in self._inputs]
+            + [m.var for m in self._mons.values() if m.var is not None]
+        )
         for j, v in enumerate(extra):
             if id(v) not in known:
                 known.add(id(v))
@@ -918,6 +925,10 @@ class DSRunner(BrainPyObject):
         """The chunked, compiled loop. With `sweep=(paths, pvals, values)` the chunk
         function is vmapped over parameter sets and nothing is committed."""
         values = tuple(v.value for v in self._vars) if sweep is None else sweep[2]
+        # Inputs are cut into chunks on the host: slicing or padding a device array
+        # compiles a program per length, so a new duration would compile again.
+        xs = jax.tree.map(np.asarray, xs)
+        data = [np.asarray(a) for a in data]
         # per-step bytes of the monitors and outputs, to choose the chunk length
         x0 = jax.tree.map(lambda a: a[0], xs)
         d0 = [a[0] for a in data]
@@ -936,7 +947,7 @@ class DSRunner(BrainPyObject):
                 for k, s in mon_s.items()
             )
             self._step_bytes[shape_key] = per_step
-        K = self._chunk_len(n, per_step * members)
+        K = self._chunk_len(per_step * members)
         consts = tuple(getattr(o, a) for o, a in self._const_refs)
         fingerprint = self._fingerprint()
         self.chunk_steps = K
@@ -974,7 +985,7 @@ class DSRunner(BrainPyObject):
                     self._compiled[key] = compiled
                     t_compile += time.perf_counter() - tc
                 values, ob, mb = compiled(*args)
-                for leaf in jax.tree.leaves(mb):
+                for leaf in jax.tree.leaves((ob, mb)):
                     leaf.copy_to_host_async()
                 if pending is not None:
                     self._collect(pending, outs, mons, counts)
@@ -1003,13 +1014,12 @@ class DSRunner(BrainPyObject):
                 return a
             return a[:, :c] if swept else a[:c]
 
-        outs.append(jax.tree.map(lambda a: head(a, nc), ob))
+        # host copies (started asynchronously): a device slice or concatenation
+        # would compile a program for every new run length
+        outs.append(jax.tree.map(lambda a: head(np.asarray(a), nc), ob))
         for key, m in self._mons.items():
             c = nc if m.every == 1 else _count_multiples(i0, nc, m.every)
-            arr = mb[key]
-            if self.numpy_mon_after_run or m.spikes:
-                arr = np.asarray(arr)
-            arr = head(arr, c)
+            arr = head(np.asarray(mb[key]), c)
             if m.spikes and swept:
                 arr = [self._spike_events(m, a, i0, c) for a in arr]
             elif m.spikes:
@@ -1078,21 +1088,17 @@ class DSRunner(BrainPyObject):
         )
 
         def to_b(a: Any) -> Any:
-            if B_first and np.ndim(a) >= 2:
-                return (
-                    np.moveaxis(a, 0, 1)
-                    if isinstance(a, np.ndarray)
-                    else jnp.moveaxis(a, 0, 1)
-                )
-            return a
+            a = np.asarray(a)
+            return np.moveaxis(a, 0, 1) if B_first and a.ndim >= 2 else a
 
+        # Assembled on the host and put back on the device: jnp.concatenate or a
+        # device slice would compile a new program for every run length.
         if not outs or outs[0] is None:
             self._outputs = None
-        elif len(outs) == 1:
-            self._outputs = jax.tree.map(to_b, outs[0])
         else:
-            self._outputs = jax.tree.map(lambda *a: to_b(jnp.concatenate(a)), *outs)
-        if self._outputs is not None:
+            self._outputs = jax.tree.map(
+                lambda *a: jax.device_put(to_b(np.concatenate(a))), *outs
+            )
             jax.block_until_ready(self._outputs)
         # in place: for long runs the temporaries cost more than the arithmetic
         ts = np.arange(self.i0, self.i0 + n, dtype=np.float64)
@@ -1105,15 +1111,8 @@ class DSRunner(BrainPyObject):
             if m.spikes:
                 self.mon[key] = self._spike_train(m, parts)
             else:
-                if self.numpy_mon_after_run:
-                    arr = (
-                        np.concatenate(parts)
-                        if len(parts) > 1
-                        else np.asarray(parts[0])
-                    )
-                else:
-                    arr = jnp.concatenate(parts) if len(parts) > 1 else parts[0]
-                self.mon[key] = to_b(arr)
+                arr = to_b(np.concatenate(parts) if len(parts) > 1 else parts[0])
+                self.mon[key] = arr if self.numpy_mon_after_run else jax.device_put(arr)
             if m.every == 1:
                 self.mon_ts[key] = ts
             else:
@@ -1302,6 +1301,27 @@ class DSRunner(BrainPyObject):
             f"{type(self).__name__}(target={self.target!r}, jit={self.jit}, "
             f"dt={self.dt}, data_first_axis={self.data_first_axis!r})"
         )
+
+
+def _check_dyn_vars(dyn_vars: Any) -> tuple[Variable, ...]:
+    """`dyn_vars` as a tuple of Variables (a Variable, sequence or dict of them)."""
+    if dyn_vars is None:
+        return ()
+    if isinstance(dyn_vars, Variable):
+        items: list[Any] = [dyn_vars]
+    elif isinstance(dyn_vars, dict):
+        items = list(dyn_vars.values())
+    elif isinstance(dyn_vars, (list, tuple)):
+        items = list(dyn_vars)
+    else:
+        items = [dyn_vars]
+    for v in items:
+        if not isinstance(v, Variable):
+            raise RunningError(
+                f"expected dyn_vars to hold dsrunner Variables, got {type(v).__name__}"
+                f" ({v!r}); pass the Variable objects that update changes"
+            )
+    return tuple(items)
 
 
 def var_shape(v: Variable) -> tuple[int, ...]:

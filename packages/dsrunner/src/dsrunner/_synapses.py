@@ -5,11 +5,17 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ._dynsys import BrainPyObject, Dynamic, DynamicalSystem, Projection
+from ._dynsys import (
+    BrainPyObject,
+    Dynamic,
+    DynamicalSystem,
+    Projection,
+    _check_sharding,
+)
 from ._environ import get_dt, share
 from ._initialize import ZeroInit
 from ._integrators import JointEq, odeint
-from ._modes import Mode
+from ._modes import Mode, TrainingMode
 from ._variable import Variable
 
 
@@ -44,6 +50,7 @@ class Expon(Dynamic, _Describable):
     **Arguments:**
 
     - `size`: number of postsynaptic units.
+    - `sharding`: a `jax.sharding.Sharding` for `g`, or `None` (see `Dynamic`).
     - `tau`: decay time constant (ms), default 8.
     - `method`: integration method (default `'exp_auto'`).
     """
@@ -60,7 +67,9 @@ class Expon(Dynamic, _Describable):
         mode: Mode | None = None,
         tau: Any = 8.0,
     ):
-        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+        super().__init__(
+            size, keep_size=keep_size, name=name, mode=mode, sharding=sharding
+        )
         self.tau = self.init_param(tau)
         self.integral = odeint(_decay, method=method)
         self.reset_state(self.mode)
@@ -93,6 +102,7 @@ class Alpha(Dynamic, _Describable):
     **Arguments:**
 
     - `size`: number of postsynaptic units.
+    - `sharding`: a `jax.sharding.Sharding` for `g` and `h`, or `None`.
     - `tau_decay`: time constant (ms), default 10.
     - `method`: integration method (default `'exp_auto'`).
     """
@@ -110,7 +120,9 @@ class Alpha(Dynamic, _Describable):
         mode: Mode | None = None,
         tau_decay: Any = 10.0,
     ):
-        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+        super().__init__(
+            size, keep_size=keep_size, name=name, mode=mode, sharding=sharding
+        )
         self.tau_decay = self.init_param(tau_decay)
         self.integral = odeint(JointEq(_alpha_g, _alpha_h), method=method)
         self.reset_state(self.mode)
@@ -139,11 +151,14 @@ class COBA(BrainPyObject, _Describable):
     **Arguments:**
 
     - `E`: reversal potential (mV), default 0.
+    - `sharding`: a `jax.sharding.Sharding` with which an array `E` is placed,
+        or `None`.
     """
 
     def __init__(self, E: Any = 0.0, sharding: Any = None, name: str | None = None):
         super().__init__(name=name)
-        self.E = E
+        self.sharding = _check_sharding(sharding, "COBA")
+        self.E = E if sharding is None else jax.device_put(jnp.asarray(E), sharding)
 
     def __call__(self, conductance: Any, potential: Any) -> Any:
         return conductance * (self.E - potential)
@@ -155,11 +170,16 @@ class CUBA(BrainPyObject, _Describable):
     **Arguments:**
 
     - `scale`: a factor, default 1.
+    - `sharding`: a `jax.sharding.Sharding` with which an array `scale` is
+        placed, or `None`.
     """
 
     def __init__(self, scale: Any = 1.0, sharding: Any = None, name: str | None = None):
         super().__init__(name=name)
-        self.scale = scale
+        self.sharding = _check_sharding(sharding, "CUBA")
+        self.scale = (
+            scale if sharding is None else jax.device_put(jnp.asarray(scale), sharding)
+        )
 
     def __call__(self, conductance: Any, potential: Any = None) -> Any:
         return self.scale * conductance
@@ -197,6 +217,14 @@ class ProjAlignPostMg2(Projection):
     - `syn`: a synapse description (`Expon.desc(size, tau=5.)`) or instance.
     - `out`: an output description or instance (`COBA.desc(E=0.)`).
     - `post`: the postsynaptic group.
+    - `out_label`: a label for the output current: it is registered on `post`
+        under `'<out_label> // <name>'`, so `post.sum_current_inputs(V,
+        label=out_label)` sums only the currents of that label (the plain sum
+        still includes it). Projections merge only with equal labels.
+
+    Merging (as BrainPy): projections onto the same post group whose synapse
+    and output descriptions (and labels) are equal share one synapse and one
+    output current; each adds its events to the shared synapse.
     """
 
     def __init__(
@@ -221,19 +249,29 @@ class ProjAlignPostMg2(Projection):
         self.delay_steps = _delay_steps(delay, self.delay_dt)
         self.reset_state()
         self.post, self.comm = post, comm
-        if isinstance(syn, _Desc):
-            key = syn.identifier
+        if out_label is not None and not isinstance(out_label, str):
+            raise TypeError(f"expected out_label to be a str or None, got {out_label!r}")
+        self.out_label = out_label
+        if isinstance(syn, _Desc) and isinstance(out, _Desc):
+            key = f"{out_label} // {syn.identifier} // {out.identifier}"
             if key in post.before_updates:
+                # merged: the synapse and its output current exist already
                 syn = post.before_updates[key]
+                out_obj = post.__dict__["_merged_outs"][key]
             else:
-                syn = syn()
+                syn, out_obj = syn(), out()
                 post.add_bef_update(key, syn)
+                post.__dict__.setdefault("_merged_outs", {})[key] = out_obj
+                post.add_inp_fun(
+                    f"{self.name}.out", _OutFn(out_obj, syn), label=out_label
+                )
         else:
+            syn = syn() if isinstance(syn, _Desc) else syn
+            out_obj = out() if isinstance(out, _Desc) else out
             post.add_bef_update(syn.name, syn)
+            post.add_inp_fun(f"{self.name}.out", _OutFn(out_obj, syn), label=out_label)
         self.syn = syn
-        out_obj = out() if isinstance(out, _Desc) else out
         self.out = out_obj
-        post.add_inp_fun(f"{self.name}.out", _OutFn(out_obj, syn))
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
         if self.delay_steps:
@@ -295,6 +333,8 @@ class PoissonGroup(Dynamic):
 
     - `size`: number of units.
     - `freqs`: rate(s) in Hz (scalar or array).
+    - `sharding`: a `jax.sharding.Sharding` for `spike`, or `None`.
+    - `spk_type`: the spike dtype; default bool, float32 in `TrainingMode`.
     - `seed`: the seed of the key (default 0).
     """
 
@@ -312,13 +352,18 @@ class PoissonGroup(Dynamic):
         mode: Mode | None = None,
         seed: int | None = None,
     ):
-        super().__init__(size, keep_size=keep_size, name=name, mode=mode)
+        super().__init__(
+            size, keep_size=keep_size, name=name, mode=mode, sharding=sharding
+        )
+        if spk_type is None:
+            spk_type = jnp.float32 if isinstance(self.mode, TrainingMode) else jnp.bool_
+        self.spk_type = jnp.dtype(spk_type)
         self.freqs = self.init_param(freqs)
         self.seed = 0 if seed is None else int(seed)
         self.reset_state(self.mode)
 
     def reset_state(self, batch_or_mode: Any = None, **kwargs: Any) -> None:
-        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=jnp.bool_)
+        self._set_var("spike", ZeroInit(), batch_or_mode, dtype=self.spk_type)
         key = jax.random.PRNGKey(self.seed)
         old = self.__dict__.get("rng")
         if isinstance(old, Variable):
@@ -330,5 +375,6 @@ class PoissonGroup(Dynamic):
         key, sub = jax.random.split(self.rng.value)
         self.rng.value = key
         p = self.freqs * share["dt"] / 1000.0
-        self.spike.value = jax.random.uniform(sub, self.spike.shape) < p
+        spike = jax.random.uniform(sub, self.spike.shape) < p
+        self.spike.value = spike.astype(self.spk_type)
         return self.spike.value
