@@ -1,6 +1,7 @@
 """eventsnn: event-based spiking networks with exact spike times, EventProp
 gradients, and NIR import and export (a stand-in for jaxsnn's event module)."""
 
+from . import base as base, event as event  # jaxsnn's module paths
 from .__about__ import __version__ as __version__
 from ._data import (
     encode_yinyang as encode_yinyang,

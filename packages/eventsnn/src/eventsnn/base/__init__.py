@@ -1,0 +1,3 @@
+"""jaxsnn's `jaxsnn.base` namespace: the toy datasets."""
+
+from . import dataset as dataset

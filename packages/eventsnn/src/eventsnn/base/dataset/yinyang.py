@@ -1,0 +1,3 @@
+"""`jaxsnn.base.dataset.yinyang`."""
+
+from ..._kit_data import yinyang_dataset as yinyang_dataset
