@@ -6,6 +6,7 @@ from . import (
     dyn as dyn,
     init as init,
     math as math,
+    surrogate as surrogate,
     visualize as visualize,
 )
 from .__about__ import __version__ as __version__
@@ -32,9 +33,11 @@ from ._errors import (
 from ._integrators import (
     JointEq as JointEq,
     ODEIntegrator as ODEIntegrator,
+    SDEIntegrator as SDEIntegrator,
     exprel as exprel,
     get_supported_methods as get_supported_methods,
     odeint as odeint,
+    sdeint as sdeint,
     set_default_odeint as set_default_odeint,
 )
 from ._modes import (
