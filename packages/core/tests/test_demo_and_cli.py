@@ -38,7 +38,11 @@ def test_cli_plugins_table(registry, toys, capsys):
 
 def test_cli_plugins_with_none_installed(registry, capsys):
     assert main(["plugins"], registry=registry) == 0
-    assert "No rollax plugins are installed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "No rollax plugins are installed" in out
+    # nothing is on the package index: the hint installs from a clone
+    assert "pip install ./packages/core ./packages/lenia-runner" in out
+    assert "pip install rollax" not in out and "pip install lenia-runner" not in out
 
 
 def test_broken_plugin_is_shown_and_fails_the_command():

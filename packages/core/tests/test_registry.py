@@ -70,7 +70,9 @@ def test_unknown_name_lists_known_names_and_says_what_to_install(registry, toys)
     message = str(excinfo.value)
     assert "no stepper named 'lenia'" in message
     assert "test-decay" in message
-    assert "pip install rollax" in message and "lenia-runner" in message
+    # the packages are installed from a clone: no package-index release is claimed
+    assert "pip install ./packages/*" in message and "lenia-runner" in message
+    assert "pip install rollax" not in message
 
 
 def test_unknown_name_mentions_disabled_autoload(registry):

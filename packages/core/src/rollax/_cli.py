@@ -29,8 +29,9 @@ def format_plugins(infos: Sequence[PluginInfo]) -> str:
     """A plain-text table of plugins, their versions and what they registered."""
     if not infos:
         return (
-            "No rollax plugins are installed. Install one (e.g. `pip install "
-            "lenia-runner`) or all of them (`pip install rollax`)."
+            "No rollax plugins are installed. From a clone of rollax, install one "
+            "(`pip install ./packages/core ./packages/lenia-runner`) or all of them "
+            "(`pip install ./packages/*`)."
         )
     rows = [("plugin", "version", "registered")]
     for info in infos:
@@ -68,8 +69,8 @@ def _cmd_demo(args: argparse.Namespace, reg: Registry) -> int:
         return 2
     if not names:
         print(
-            "rollax demo: no demos installed; install the plugins "
-            "(`pip install rollax`) and try again",
+            "rollax demo: no demos installed; install the plugins (from a clone "
+            "of rollax: `pip install ./packages/*`) and try again",
             file=sys.stderr,
         )
         return 2

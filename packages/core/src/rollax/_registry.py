@@ -269,8 +269,10 @@ class Registry:
         raise UnknownNameError(
             f"no {noun} named {name!r} is registered. Known {kind}: {known}.{hint} "
             f"{kind.capitalize()} come from plugins: install the package that provides "
-            f"it (first-party plugins: {first_party}; `pip install rollax` installs "
-            "them all) and run `rollax plugins` to see what is installed."
+            f"it (first-party plugins: {first_party}; from a clone of rollax, "
+            "`pip install ./packages/core ./packages/<plugin>` installs one and "
+            "`pip install ./packages/*` all) and run `rollax plugins` to see what is "
+            "installed."
         )
 
     def runners(self) -> Mapping[str, type[AbstractRunner]]:
