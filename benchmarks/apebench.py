@@ -2,31 +2,30 @@
 
 Measures, in one run:
 
-- reference solvers: sample-steps per second of a jitted `vmap(rollout)` (each
-  library's own `rollout`, trajectory kept) for 1-D
-  advection, Burgers, KdV and KS (N=160, 50 samples x 200 steps) and 2-D Burgers at
-  128^2 (10 samples x 50 steps), compile excluded (median of repeats);
-- `get_train_data()` of the default 1-D `diff_adv` scenario: cold (first call,
-  compile included) and cached (second call);
+- reference solvers: a jitted `vmap(rollout)` (each library's own `rollout`,
+  trajectory kept) for 1-D advection, Burgers, KdV and KS (N=160, 50 samples x 200
+  steps) and 2-D Burgers at 128^2 (10 samples x 50 steps), compile excluded; ours
+  twice: default coefficients and `exponax_compat=True` (like for like with exponax);
+- `get_train_data()` of the default 1-D `diff_adv` scenario: a repeated call (ours is
+  cached, APEBench regenerates) and a cold one (compile included);
 - 500 training updates of `Conv;34;10;relu` with `one` (batch 20), compile included.
 
-When `apebench` is importable in the same environment the same work is timed
-through it and the ratios (ours / APEBench) are printed. On a shared machine the
-absolute numbers are noisy; the ratios measured in one run less so.
+When `apebench` is importable in the same environment the same work is timed through
+it, interleaved, through the shared harness (`_harness.py`); the ratio is ours /
+APEBench, lower is better.
 
-Usage: `python benchmarks/apebench.py [--quick] [--json PATH]` (or
-`hatch run bench:apebench`).
+Usage: `hatch run bench:apebench` (ours only), `hatch run bench-originals:apebench`
+(beside APEBench 0.1.1), or `python benchmarks/apebench.py [--quick] [--json PATH]`.
 """
 
 import argparse
-import json
+import dataclasses
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
+import _harness
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -63,26 +62,16 @@ SOLVER_CASES = [
 ]
 
 
-def _interleaved_medians(fns, arg, repeats):
-    """Median seconds of each function, the runs interleaved (fairer under load)."""
-    for f in fns.values():
-        jax.block_until_ready(f(arg))
-    times = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, f in fns.items():
-            start = time.perf_counter()
-            jax.block_until_ready(f(arg))
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
-
-
 def _rollout_fn(rollout, stepper, steps):
     """A jitted batch rollout through the library's own `rollout` (trajectory kept)."""
     return jax.jit(jax.vmap(rollout(stepper, steps)))
 
 
-def bench_solvers(quick, repeats):
-    rows = []
+def solver_cases(quick):
+    """Each nonlinear solver twice: our default ETDRK coefficients, and
+    `exponax_compat=True` (exponax 0.1's real-part coefficients: like for like). Linear
+    ones are exact exponentials in both libraries and have no such mode."""
+    cases = []
     for label, key, kwargs, samples, steps in SOLVER_CASES:
         if quick:
             samples, steps = max(2, samples // 5), max(10, steps // 5)
@@ -93,71 +82,83 @@ def bench_solvers(quick, repeats):
             num_samples=samples,
             key=np.array([0, 7], np.uint32),
         )
-        row = {"case": label, "sample_steps": samples * steps}
-        fns = {"ours_s": _rollout_fn(ab.rollout, ours.get_ref_stepper(), steps)}
+        theirs = None
         if HAVE_ORIGINAL:
             assert apebench is not None and exponax is not None
-            theirs = apebench.scenarios.scenario_dict[key](**kwargs)
-            fns["apebench_s"] = _rollout_fn(
-                exponax.rollout, theirs.get_ref_stepper(), steps
+            their_stepper = apebench.scenarios.scenario_dict[key](
+                **kwargs
+            ).get_ref_stepper()
+            theirs = _rollout_fn(exponax.rollout, their_stepper, steps)
+        has_compat = any(f.name == "exponax_compat" for f in dataclasses.fields(ours))
+        for compat in (False, True) if has_compat else (False,):
+            scenario = ab.scenario_dict[key](
+                **kwargs, **({"exponax_compat": True} if compat else {})
             )
-        row.update(_interleaved_medians(fns, ics, repeats))
-        rows.append(row)
-    return rows
+            fn = _rollout_fn(ab.rollout, scenario.get_ref_stepper(), steps)
+            cases.append(
+                _harness.Case(
+                    f"{label}{' (exponax_compat)' if compat else ''}",
+                    lambda fn=fn, ics=ics: fn(ics),
+                    (lambda f=theirs, ics=ics: f(ics)) if theirs is not None else None,
+                    per=(samples * steps, "sample-step"),
+                )
+            )
+    return cases
 
 
-def bench_data(quick):
+def data_cases(quick):
     kwargs = {"test_temporal_horizon": 40} if quick else {}
-    out = {}
-    ab.clear_data_cache()
-    s = ab.scenario_dict["diff_adv"](**kwargs)
-    start = time.perf_counter()
-    jax.block_until_ready(s.get_train_data())
-    out["ours_cold_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    jax.block_until_ready(s.get_train_data())
-    out["ours_cached_s"] = time.perf_counter() - start
+
+    def ours_cold():
+        ab.clear_data_cache()
+        return ab.scenario_dict["diff_adv"](**kwargs).get_train_data()
+
+    cached = ab.scenario_dict["diff_adv"](**kwargs)
+    theirs = None
     if HAVE_ORIGINAL:
         assert apebench is not None
-        t = apebench.scenarios.scenario_dict["diff_adv"](**kwargs)
-        start = time.perf_counter()
-        jax.block_until_ready(t.get_train_data())
-        out["apebench_cold_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        jax.block_until_ready(t.get_train_data())
-        out["apebench_second_s"] = time.perf_counter() - start
-    return out
+        theirs = apebench.scenarios.scenario_dict["diff_adv"](**kwargs)
+    original = (lambda: theirs.get_train_data()) if theirs is not None else None
+    return [
+        _harness.Case(
+            "get_train_data(), repeated call", cached.get_train_data, original
+        ),
+        _harness.Case(
+            "get_train_data(), cold (compile incl.)", ours_cold, original, once=True
+        ),
+    ]
 
 
-def bench_training(quick):
+def training_case(quick):
     updates = 50 if quick else 500
     net = "Conv;34;10;relu"
     optim = f"adam;{updates};constant;1e-4"
-    out = {"updates": updates, "network": net}
-    s = ab.scenario_dict["diff_adv"](optim_config=optim)
-    trainer = s.get_trainer(train_config="one")
-    model = ab._base_scenario.stack_models([s.get_network(net, jax.random.PRNGKey(0))])
-    trainer.progress = False
-    start = time.perf_counter()
-    _, loss, _ = trainer(model, jnp.asarray([[0, 1]], jnp.uint32), 100)
-    jax.block_until_ready(loss)
-    out["ours_s"] = time.perf_counter() - start
-    if HAVE_ORIGINAL:
+
+    def ours():
+        s = ab.scenario_dict["diff_adv"](optim_config=optim)
+        trainer = s.get_trainer(train_config="one")
+        model = ab._base_scenario.stack_models(
+            [s.get_network(net, jax.random.PRNGKey(0))]
+        )
+        trainer.progress = False
+        return trainer(model, jnp.asarray([[0, 1]], jnp.uint32), 100)[1]
+
+    def theirs():  # pragma: no cover - needs APEBench
         assert apebench is not None
         t = apebench.scenarios.scenario_dict["diff_adv"](optim_config=optim)
         their_trainer = t.get_trainer(train_config="one")
         their_net = t.get_neural_stepper(
             task_config="predict", network_config=net, key=jax.random.PRNGKey(0)
         )
-        start = time.perf_counter()
-        result = their_trainer(their_net, jax.random.PRNGKey(1), record_loss_every=100)
-        jax.block_until_ready(result[1])
-        out["apebench_s"] = time.perf_counter() - start
-    return out
+        return their_trainer(their_net, jax.random.PRNGKey(1), record_loss_every=100)[1]
 
-
-def _ratio(a, b):
-    return f"{a / b:6.2f}x" if a and b else "   -   "
+    return _harness.Case(
+        f"{updates} updates of {net}, 'one' (compile incl.)",
+        ours,
+        theirs if HAVE_ORIGINAL else None,
+        per=(updates, "update"),
+        once=True,
+    )
 
 
 def main(argv=None):
@@ -168,49 +169,26 @@ def main(argv=None):
     args = parser.parse_args(argv)
     repeats = 2 if args.quick else 7
     print(
-        f"apebench-lite {ab.__version__}, jax {jax.__version__} on "
-        f"{jax.devices()[0].platform}; APEBench "
-        f"{'importable' if HAVE_ORIGINAL else 'not importable (ours only)'}"
+        f"apebench-lite {ab.__version__}, jax {jax.__version__} on {jax.devices()[0].platform}"
     )
-
-    solvers = bench_solvers(args.quick, repeats)
-    print("\nreference solvers (sample-steps/s, compile excluded)")
-    print(f"{'case':<20} {'ours':>12} {'APEBench':>12} {'speed-up':>9}")
-    for r in solvers:
-        ours = r["sample_steps"] / r["ours_s"]
-        theirs = r["sample_steps"] / r["apebench_s"] if "apebench_s" in r else None
-        print(
-            f"{r['case']:<20} {ours:12.4g} "
-            f"{(f'{theirs:12.4g}' if theirs else '-'.rjust(12))} "
-            f"{_ratio(ours, theirs):>9}"
-        )
-
-    data = bench_data(args.quick)
-    print("\nget_train_data() of default 1-D diff_adv (s)")
-    print(f"  ours: cold {data['ours_cold_s']:.3f}, cached {data['ours_cached_s']:.4f}")
-    if HAVE_ORIGINAL:
-        print(
-            f"  APEBench: first {data['apebench_cold_s']:.3f}, second "
-            f"{data['apebench_second_s']:.3f} (it regenerates every call)"
-        )
-
-    train = bench_training(args.quick)
-    print(
-        f"\n{train['updates']} updates of {train['network']} with 'one' (s, compile incl.)"
+    note = (
+        "APEBench 0.1.1 / exponax 0.1, same run"
+        if HAVE_ORIGINAL
+        else "APEBench not installed here: ours only (hatch run bench-originals:apebench)"
     )
-    ours_ups = train["updates"] / train["ours_s"]
-    print(f"  ours: {train['ours_s']:.2f} s ({ours_ups:.1f} updates/s)")
-    if HAVE_ORIGINAL:
-        their_ups = train["updates"] / train["apebench_s"]
-        print(
-            f"  APEBench: {train['apebench_s']:.2f} s ({their_ups:.1f} updates/s); "
-            f"ratio {_ratio(ours_ups, their_ups).strip()}"
-        )
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(
-                {"solvers": solvers, "data": data, "training": train}, f, indent=2
-            )
+    results = {}
+    for title, cases in (
+        (
+            "reference solvers, vmap(rollout), compile excluded",
+            solver_cases(args.quick),
+        ),
+        ("training data", data_cases(args.quick)),
+        ("training", [training_case(args.quick)]),
+    ):
+        rows = _harness.measure(cases, repeats)
+        _harness.report(title, "apebench-lite", "APEBench", rows, note)
+        results[title] = rows
+    _harness.write_json(args.json, results)
 
 
 if __name__ == "__main__":

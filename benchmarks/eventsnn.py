@@ -1,48 +1,32 @@
 """Benchmark of eventsnn: a 5-100-3 EventProp network, budgets 50/53, batch 64.
 
-Prints compile time, forward time, EventProp forward+backward time and the time of
-one Yin-Yang training epoch (4992 samples, Adam). If jaxsnn 0.3 (PyPI) is importable
-in the same environment, the same network is measured through it and the ratio is
-printed; otherwise the figures recorded for jaxsnn 0.2.1 on a 2-core CPU (in the
-research notes) are shown for orientation, which is not a same-run comparison.
+Times the compile, the forward pass, EventProp forward+backward and one Yin-Yang
+training epoch (4992 samples, Adam), and the same work through jaxsnn 0.3 (its Topology
+API, same loss, optimiser and batches) when it is installed here, through the shared
+harness (`_harness.py`: interleaved, best of N, ratio eventsnn / jaxsnn). Without
+jaxsnn the figures recorded for jaxsnn 0.2.1 in the research notes are shown, labelled
+"recorded".
 
-Run: `hatch run bench:eventsnn` or `python benchmarks/eventsnn.py [--quick]`.
+Run: `hatch run bench:eventsnn` (ours only), `hatch run bench-originals:eventsnn`
+(beside jaxsnn 0.3), or `python benchmarks/eventsnn.py [--quick]`.
 """
 
 import argparse
 import importlib
-import statistics
-import sys
-import time
-from pathlib import Path
 
+import _harness
 import jax
 import optax
 
-# this script is itself called eventsnn.py: keep its folder off the import path
-_HERE = Path(__file__).resolve().parent
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+_harness.keep_script_folder_off_path()  # this script is itself called eventsnn.py
 es = importlib.import_module("eventsnn")
 
 # jaxsnn 0.2.1, 5-100-3, budgets 50/53, batch 64, 2-core CPU, noisy (research notes)
-JAXSNN_RECORDED = {
-    "compile_s": 4.8,
-    "forward_ms": 9.0,
-    "fwd_bwd_ms": 12.2,
-    "epoch_s": 0.97,
-}
+JAXSNN_RECORDED = {"compile": 4.8, "forward": 9.0e-3, "fwd_bwd": 12.2e-3, "epoch": 0.97}
 
 
-def _median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def bench_eventsnn(batch, repeats, n_batches):
+def eventsnn_work(batch, n_batches):
+    """Our side: compile, forward, forward+backward and epoch, as zero-argument calls."""
     params = es.LIFParameters(v_th=1.0, v_reset=-1000.0)
     t_max = 4 * 5e-3
     init, apply = es.serial(
@@ -61,14 +45,11 @@ def bench_eventsnn(batch, repeats, n_batches):
 
     fwd = jax.jit(lambda w, x: apply(w, x)[2].time)
     grad = jax.jit(jax.value_and_grad(loss))
-    t0 = time.perf_counter()
-    jax.block_until_ready(fwd(weights, xb))
-    compile_fwd = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    jax.block_until_ready(grad(weights, xb, yb))
-    compile_grad = time.perf_counter() - t0
-    forward = _median_time(lambda: fwd(weights, xb), repeats)
-    fwd_bwd = _median_time(lambda: grad(weights, xb, yb), repeats)
+
+    def compile_both():
+        fresh_fwd = jax.jit(lambda w, x: apply(w, x)[2].time)
+        fresh_grad = jax.jit(jax.value_and_grad(loss))
+        return fresh_fwd(weights, xb), fresh_grad(weights, xb, yb)
 
     opt = optax.adam(1e-3)
     state = opt.init(weights)
@@ -79,7 +60,6 @@ def bench_eventsnn(batch, repeats, n_batches):
         u, s = opt.update(g, s, w)
         return optax.apply_updates(w, u), s
 
-    jax.block_until_ready(update(weights, state, xb, yb))  # compile
     batches = [
         (
             jax.tree.map(lambda a, i=i: a[i * batch : (i + 1) * batch], x),
@@ -87,21 +67,22 @@ def bench_eventsnn(batch, repeats, n_batches):
         )
         for i in range(n_batches)
     ]
-    t0 = time.perf_counter()
-    w, s = weights, state
-    for xi, yi in batches:
-        w, s = update(w, s, xi, yi)
-    jax.block_until_ready(w)
-    epoch = time.perf_counter() - t0
+
+    def epoch():
+        w, s = weights, state
+        for xi, yi in batches:
+            w, s = update(w, s, xi, yi)
+        return w
+
     return {
-        "compile_s": compile_fwd + compile_grad,
-        "forward_ms": forward * 1e3,
-        "fwd_bwd_ms": fwd_bwd * 1e3,
-        "epoch_s": epoch * 78 / n_batches,
+        "compile": compile_both,
+        "forward": lambda: fwd(weights, xb),
+        "fwd_bwd": lambda: grad(weights, xb, yb),
+        "epoch": epoch,
     }
 
 
-def bench_jaxsnn(batch, repeats, n_batches):  # pragma: no cover - needs jaxsnn 0.3
+def jaxsnn_work(batch, n_batches):  # pragma: no cover - needs jaxsnn 0.3
     """The same network through jaxsnn 0.3's Topology API (forward, gradient, and
     a training epoch with the same loss, optimiser and batches as ours)."""
     from jaxsnn.event.modules import (  # pyright: ignore[reportMissingImports]
@@ -164,10 +145,11 @@ def bench_jaxsnn(batch, repeats, n_batches):  # pragma: no cover - needs jaxsnn 
 
     fwd = jax.jit(out_times)
     grad = jax.jit(jax.value_and_grad(loss))
-    t0 = time.perf_counter()
-    jax.block_until_ready(fwd(weights, inputs))
-    jax.block_until_ready(grad(weights, inputs))
-    compile_s = time.perf_counter() - t0
+
+    def compile_both():
+        fresh_fwd = jax.jit(out_times)
+        fresh_grad = jax.jit(jax.value_and_grad(loss))
+        return fresh_fwd(weights, inputs), fresh_grad(weights, inputs)
 
     def ce(w, inp, y):  # our loss on their output layer's events
         first = es.first_spike(apply(inp, w)["lif2"], 0, 3, t_max)
@@ -182,45 +164,64 @@ def bench_jaxsnn(batch, repeats, n_batches):  # pragma: no cover - needs jaxsnn 
         return optax.apply_updates(w, u), s
 
     state = opt.init(weights)
-    jax.block_until_ready(update(weights, state, *batches[0]))  # compile
-    t0 = time.perf_counter()
-    w = weights
-    for inp, y in batches:
-        w, state = update(w, state, inp, y)
-    jax.block_until_ready(w)
-    epoch = time.perf_counter() - t0
+
+    def epoch():
+        w, s = weights, state
+        for inp, y in batches:
+            w, s = update(w, s, inp, y)
+        return w
+
     return {
-        "compile_s": compile_s,
-        "forward_ms": _median_time(lambda: fwd(weights, inputs), repeats) * 1e3,
-        "fwd_bwd_ms": _median_time(lambda: grad(weights, inputs), repeats) * 1e3,
-        "epoch_s": epoch * 78 / n_batches,
+        "compile": compile_both,
+        "forward": lambda: fwd(weights, inputs),
+        "fwd_bwd": lambda: grad(weights, inputs),
+        "epoch": epoch,
     }
+
+
+NAMES = {
+    "compile": "compile (forward + gradient)",
+    "forward": "forward, batch 64",
+    "fwd_bwd": "forward + backward, batch 64",
+    "epoch": "training epoch",
+}
 
 
 def main():
     assert __doc__ is not None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
     repeats = 5 if args.quick else 30
     n_batches = 8 if args.quick else 78
-    print(f"eventsnn benchmark on {jax.devices()[0].platform} (noisy shared machine)")
-    ours = bench_eventsnn(64, repeats, n_batches)
+    print(
+        f"eventsnn {es.__version__}, jax {jax.__version__} on {jax.devices()[0].platform}"
+    )
+    ours = eventsnn_work(64, n_batches)
     try:
-        theirs = bench_jaxsnn(64, repeats, n_batches)
-        label = "jaxsnn 0.3 (same run)"
-    except Exception as e:
-        print(
-            f"jaxsnn not measured ({type(e).__name__}: {e}); showing recorded figures"
+        theirs, label, note = (
+            jaxsnn_work(64, n_batches),
+            "jaxsnn",
+            "jaxsnn 0.3, same run",
         )
-        theirs = JAXSNN_RECORDED
-        label = "jaxsnn 0.2.1 (recorded)"
-    print(f"{'metric':<14}{'eventsnn':>12}{label:>26}{'ratio':>8}")
-    for key, value in ours.items():
-        ref = theirs.get(key)
-        ratio = f"{value / ref:.2f}" if ref else "-"
-        ref_s = f"{ref:.2f}" if ref else "-"
-        print(f"{key:<14}{value:>12.2f}{ref_s:>26}{ratio:>8}")
+    except Exception as e:
+        theirs, label = {}, "jaxsnn"
+        note = f"jaxsnn not runnable here ({type(e).__name__}: {e}); recorded 0.2.1 figures"
+    recorded = JAXSNN_RECORDED if not theirs else {}
+    cases = [
+        _harness.Case(
+            NAMES[name] + (f" ({n_batches} batches)" if name == "epoch" else ""),
+            ours[name],
+            theirs.get(name),
+            recorded=recorded.get(name) if name != "epoch" else None,
+            once=name == "compile",
+        )
+        for name in NAMES
+    ]
+    rows = _harness.measure(cases, repeats)
+    _harness.report("eventsnn against jaxsnn", "eventsnn", label, rows, note)
+    _harness.write_json(args.json, {"eventsnn": rows})
 
 
 if __name__ == "__main__":

@@ -10,39 +10,41 @@ Prints cell-updates per second (C * H * W * steps * batch / seconds) of:
 - the batched runner `run_scan_mem_optimized` (16 configurations);
 
 then the ratios the package aims at: update >= 0.8x floor, run_scan with
-statistics >= 0.5x the update step. Medians of interleaved repeats; on a shared
-machine the absolute numbers are noisy, the ratios measured in one run less so.
+statistics >= 0.5x the update step. With `--leniax-python` (or `LENIAX_PYTHON`) the
+update step, `run_scan` with statistics and the batched runner are also timed through
+Leniax in its own environment (JAX 0.4), interleaved with ours by the shared harness
+(`_harness.py`); the ratio is lenia-runner / Leniax, lower is better.
 
-Usage: `python benchmarks/lenia.py [--quick]` (or `hatch run bench:lenia`).
+Usage: `python benchmarks/lenia.py [--quick] [--leniax-python PATH]` (or
+`hatch run bench:lenia`).
 """
 
 import argparse
+import json
 import os
-import statistics as pystats
-import time
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
+import _harness
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lenia_runner import helpers, initializations, orbium_config, runner
-
-
-def _time(fn, repeats):
-    jax.block_until_ready(fn())  # compile + warm up
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        jax.block_until_ready(fn())
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small budget smoke run")
     parser.add_argument("--size", type=int, default=128)
+    parser.add_argument(
+        "--leniax-python",
+        default=os.environ.get("LENIAX_PYTHON"),
+        help="the Python of an environment where Leniax imports (default: $LENIAX_PYTHON)",
+    )
+    parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     size = args.size
     steps = 32 if args.quick else 256
@@ -106,85 +108,75 @@ def main(argv=None):
         "run_scan + stats every 8 steps": (scan_stats_every8, per_run),
         f"run_scan_mem_optimized x{n_sols}": (batched, per_run * n_sols),
     }
-    # compile everything first, then interleave the timed repeats
-    compile_s = {}
-    for name, (fn, _) in cases.items():
-        start = time.perf_counter()
-        jax.block_until_ready(fn())
-        compile_s[name] = time.perf_counter() - start
-    times = {name: [] for name in cases}
-    for _ in range(repeats):
-        for name, (fn, _) in cases.items():
-            times[name] += _time(fn, 1)
-
     print(
         f"lenia-runner benchmark: Orbium {size}x{size}, {steps} steps, "
-        f"{jax.device_count()} {jax.devices()[0].platform} device(s), medians of "
-        f"{repeats} interleaved repeats"
+        f"{jax.device_count()} {jax.devices()[0].platform} device(s)"
     )
-    rate = {}
-    print(f"{'case':<36} {'median s':>10} {'Mcell-upd/s':>12} {'first call s':>13}")
-    for name, (_, work) in cases.items():
-        med = pystats.median(times[name])
-        rate[name] = work / med / 1e6
-        print(f"{name:<36} {med:>10.4f} {rate[name]:>12.1f} {compile_s[name]:>13.2f}")
+    leniax = _leniax_worker(args.leniax_python, cfg, cells, n_sols)
+    theirs = {
+        "update step alone": "update",
+        "run_scan + stats, all frames": "run_scan_stats",
+        f"run_scan_mem_optimized x{n_sols}": "batched",
+    }
+    rows = _harness.measure(
+        [
+            _harness.Case(
+                name,
+                fn,
+                leniax.case(theirs[name]) if leniax and name in theirs else None,
+                per=(work / 1e6, "Mcell-update"),
+            )
+            for name, (fn, work) in cases.items()
+        ],
+        repeats,
+    )
+    if leniax:
+        leniax.close()
+    note = (
+        "Leniax from its source, in its own environment (JAX 0.4), same run"
+        if leniax
+        else "Leniax not measured: pass --leniax-python (or LENIAX_PYTHON), see benchmarks/README.md"
+    )
+    _harness.report("lenia-runner against Leniax", "lenia-runner", "Leniax", rows, note)
+    rate = {
+        row["case"]: work / row["ours_s"] / 1e6
+        for row, (_, work) in zip(rows, cases.values(), strict=True)
+    }
     up = rate["update step alone"]
+    print("\nthroughput ratios within lenia-runner (same run):")
     print(
-        f"\nupdate step / floor:              {up / rate['floor (rfft2+irfft2 per kernel)']:.2f}"
-        "  (target >= 0.8)"
+        f"  update step / floor:              {up / rate['floor (rfft2+irfft2 per kernel)']:.2f}  (target >= 0.8)"
     )
     print(
-        f"run_scan+stats (frames) / update: {rate['run_scan + stats, all frames'] / up:.2f}"
-        "  (target >= 0.5; Leniax ~0.3)"
+        f"  run_scan+stats (frames) / update: {rate['run_scan + stats, all frames'] / up:.2f}  (target >= 0.5)"
     )
     print(
-        f"run_scan+stats (final) / update:  {rate['run_scan + stats, final only'] / up:.2f}"
+        f"  run_scan+stats (final) / update:  {rate['run_scan + stats, final only'] / up:.2f}"
     )
     print(
-        f"batched / update:                 {rate[f'run_scan_mem_optimized x{n_sols}'] / up:.2f}"
+        f"  batched / update:                 {rate[f'run_scan_mem_optimized x{n_sols}'] / up:.2f}"
     )
-    _compare_with_leniax(size, steps, rate)
+    _harness.write_json(args.json, {"lenia": rows})
 
 
-def _compare_with_leniax(size, steps, rate):
-    """Leniax has no PyPI release and no longer imports on current JAX; when a
-    patched copy is importable in this environment, time its bare update."""
+def _leniax_worker(python, cfg, cells, n_sols):
+    """Leniax in its own environment, or `None` when no such Python was given."""
+    if not python:
+        return None
+    scratch = Path(tempfile.mkdtemp(prefix="lenia-bench-"))
+    (scratch / "config.json").write_text(json.dumps(cfg))
+    np.save(scratch / "cells.npy", np.asarray(cells))
     try:
-        from leniax import (  # pyright: ignore[reportMissingImports]
-            helpers as lx_helpers,
-            kernels as lx_kernels,
+        return _harness.Worker(
+            python,
+            _harness.HERE / "originals" / "leniax_cases.py",
+            str(scratch / "config.json"),
+            str(scratch / "cells.npy"),
+            str(n_sols),
         )
-    except Exception as e:
-        print(f"\nLeniax not importable here ({type(e).__name__}); comparison skipped")
-        return
-    try:
-        cfg = orbium_config((size, size), steps)
-        K, mapping = lx_kernels.get_kernels_and_mapping(
-            cfg["kernels_params"], [size, size], 1, 13, fft=True
-        )
-        update_fn = lx_helpers.build_update_fn(K.shape, mapping)
-        gf = mapping.get_gf_params()
-        w = mapping.get_kernels_weight_per_channel()
-        cells = jnp.zeros((1, 1, size, size)).at[0, 0, 50:70, 50:70].set(0.3)
-        key = jax.random.PRNGKey(0)
-
-        @jax.jit
-        def lx_update_only(x):
-            keys = jax.random.split(key, steps)
-
-            def body(c, k):
-                return update_fn(k, c, K, gf, w, 0.1)[0], None
-
-            return jax.lax.scan(body, x, keys)[0]
-
-        med = pystats.median(_time(lambda: lx_update_only(cells), 5))
-        lx = size * size * steps / med / 1e6
-        print(
-            f"\nLeniax update step: {lx:.1f} Mcell-upd/s; lenia-runner / Leniax = "
-            f"{rate['update step alone'] / lx:.2f}"
-        )
-    except Exception as e:
-        print(f"\nLeniax comparison failed: {type(e).__name__}: {e}")
+    except RuntimeError as error:
+        print(f"Leniax could not start: {error}")
+        return None
 
 
 if __name__ == "__main__":
