@@ -26,7 +26,7 @@ PAGES = sorted(
     ]
 )
 FENCE = re.compile(r"^```(\S*)(.*)$", re.M)
-SECONDS = 180  # "a minute or two" on the shared 2-core machine, with some slack
+SECONDS = 300  # "a minute or two" on a quiet 2-core CPU; slack for a loaded one
 
 
 def _python_fences(page: Path) -> list[str]:
