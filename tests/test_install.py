@@ -34,7 +34,9 @@ def _uv() -> str | None:
 
 
 UV = _uv()
-needs_uv = pytest.mark.skipif(UV is None, reason="needs uv to build a fresh environment")
+needs_uv = pytest.mark.skipif(
+    UV is None, reason="needs uv to build a fresh environment"
+)
 
 
 def _console_commands() -> list[str]:
@@ -131,8 +133,15 @@ def test_installing_everything_from_the_clone_resolves(venv):
     path, env = venv
     packages = sorted(str(p) for p in (ROOT / "packages").iterdir() if p.is_dir())
     result = subprocess.run(
-        [UV, "pip", "install", "--dry-run", "--python", str(path / "bin" / "python")]
-        + packages,
+        [
+            UV,
+            "pip",
+            "install",
+            "--dry-run",
+            "--python",
+            str(path / "bin" / "python"),
+            *packages,
+        ],
         capture_output=True,
         text=True,
         env=env,
