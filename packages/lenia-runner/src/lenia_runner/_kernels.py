@@ -234,30 +234,63 @@ def raw(R: float, k_params: Any, kf_slug: Any = None, kf_params: Any = None) -> 
     return K
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(init=False, eq=False)
 class KernelMapping:
     """How kernels connect channels, in kernel order (kernels sorted by `c_in`).
 
+    Built by `get_kernels_and_mapping`; as in Leniax it can also be made empty,
+    `KernelMapping(nb_channels, nb_kernels)`, and filled in by assigning its
+    fields (plain lists), e.g. to build a field function by hand.
+
     **Arguments:**
+
+    - `nb_channels`: the number of channels `C`.
+    - `nb_kernels`: the number of kernels.
+    - `nb_dims`: the world's number of dimensions (2 or 3).
+
+    **Fields:**
 
     - `cin_kernels`: for each input channel, the indices of the kernels it feeds.
     - `cin_k_params`, `cin_kfs`, `cin_kf_params`, `cin_gfs`, `cin_gf_params`: per
         input channel, the kernels' parameters and kernel/growth function slugs.
     - `kernels_weight_per_channel`: `[C, nb_kernels]`, entry `[c_out, k] = h_k`.
     - `true_channels`: `[C * max_k_per_channel]` booleans, which of the stacked
-        (padded) kernels are real.
+        (padded) kernels are real (`None`: all of them).
     - `nb_dims`: 2 or 3.
     """
 
-    cin_kernels: tuple[tuple[int, ...], ...]
-    cin_k_params: tuple[tuple[Any, ...], ...]
-    cin_kfs: tuple[tuple[str, ...], ...]
-    cin_kf_params: tuple[tuple[Any, ...], ...]
-    cin_gfs: tuple[tuple[str, ...], ...]
-    cin_gf_params: tuple[tuple[Any, ...], ...]
-    kernels_weight_per_channel: np.ndarray
-    true_channels: np.ndarray
-    nb_dims: int = 2
+    cin_kernels: list[list[int]]
+    cin_k_params: list[list[Any]]
+    cin_kfs: list[list[str | None]]
+    cin_kf_params: list[list[Any]]
+    cin_gfs: list[list[str]]
+    cin_gf_params: list[list[Any]]
+    kernels_weight_per_channel: Any
+    true_channels: Any
+    nb_dims: int
+
+    def __init__(self, nb_channels: int, nb_kernels: int, nb_dims: int = 2):
+        if not isinstance(nb_channels, (int, np.integer)) or nb_channels < 1:
+            raise ValueError(
+                f"KernelMapping: nb_channels must be a positive integer, got "
+                f"{nb_channels!r}"
+            )
+        if not isinstance(nb_kernels, (int, np.integer)) or nb_kernels < 0:
+            raise ValueError(
+                f"KernelMapping: nb_kernels must be a non-negative integer, got "
+                f"{nb_kernels!r}"
+            )
+        self.cin_kernels = [[] for _ in range(nb_channels)]
+        self.cin_k_params = [[] for _ in range(nb_channels)]
+        self.cin_kfs = [[] for _ in range(nb_channels)]
+        self.cin_kf_params = [[] for _ in range(nb_channels)]
+        self.cin_gfs = [[] for _ in range(nb_channels)]
+        self.cin_gf_params = [[] for _ in range(nb_channels)]
+        self.kernels_weight_per_channel = np.zeros(
+            (nb_channels, nb_kernels), dtype=np.float32
+        )
+        self.true_channels = None
+        self.nb_dims = int(nb_dims)
 
     @property
     def nb_kernels(self) -> int:
@@ -270,6 +303,8 @@ class KernelMapping:
     @property
     def tc_indices(self) -> tuple[int, ...]:
         """Indices of the real kernels among the stacked (padded) ones."""
+        if self.true_channels is None:
+            return tuple(range(self.nb_kernels))
         return tuple(int(i) for i in np.flatnonzero(self.true_channels))
 
     @property
@@ -484,20 +519,16 @@ def get_kernels_and_mapping(
         cropped = crop_centred(flat)
         K_out = jnp.asarray(cropped[:, None])
 
-    def per_c(key: str, default: Any = None) -> tuple[tuple[Any, ...], ...]:
-        return tuple(
-            tuple(params[k].get(key, default) for k in ks) for ks in cin_kernels
-        )
-
-    mapping = KernelMapping(
-        cin_kernels=tuple(tuple(ks) for ks in cin_kernels),
-        cin_k_params=per_c("k_params"),
-        cin_kfs=per_c("kf_slug"),
-        cin_kf_params=per_c("kf_params", []),
-        cin_gfs=per_c("gf_slug"),
-        cin_gf_params=per_c("gf_params"),
-        kernels_weight_per_channel=weights,
-        true_channels=true_channels.reshape(-1),
-        nb_dims=nb_dims,
-    )
+    mapping = KernelMapping(nb_channels, len(params), nb_dims)
+    for c, ks in enumerate(cin_kernels):
+        for k in ks:
+            kp = params[k]
+            mapping.cin_kernels[c].append(k)
+            mapping.cin_k_params[c].append(kp["k_params"])
+            mapping.cin_kfs[c].append(kp.get("kf_slug"))
+            mapping.cin_kf_params[c].append(kp.get("kf_params", []))
+            mapping.cin_gfs[c].append(kp["gf_slug"])
+            mapping.cin_gf_params[c].append(kp["gf_params"])
+    mapping.kernels_weight_per_channel = weights
+    mapping.true_channels = true_channels.reshape(-1)
     return K_out, mapping

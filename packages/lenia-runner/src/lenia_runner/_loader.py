@@ -9,6 +9,7 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array
@@ -25,6 +26,13 @@ DIM_DELIM = {0: "", 1: "$", 2: "%", 3: "#", 4: "@A", 5: "@B", 6: "@C", 7: "@D"}
 def make_array_compressible(cells: Any) -> Array:
     """Quantise cells to the `MAX_VAL + 1` levels the compressed codecs store.
 
+    The result is exactly what `decompress_array(compress_array(cells))` returns:
+    level `q` is always the float32 product `float32(q) * float32(1 / MAX_VAL)`,
+    computed alike by NumPy and by XLA (XLA:CPU's float32 division is not
+    correctly rounded, so a quotient would differ by an ulp between the two).
+    Concrete input is rounded in float64 (as `compress_array` does); traced input
+    (inside `jit`) in its own float32.
+
     **Arguments:**
 
     - `cells`: values in [0, 1].
@@ -33,8 +41,20 @@ def make_array_compressible(cells: Any) -> Array:
 
     `round(cells * MAX_VAL) / MAX_VAL` as float32.
     """
-    q = jnp.round(jnp.asarray(cells, jnp.float32) * MAX_VAL).astype(jnp.int32)
-    return (q / MAX_VAL).astype(jnp.float32)
+    try:
+        x = np.asarray(cells, np.float64)
+    except jax.errors.TracerArrayConversionError:
+        q = jnp.round(jnp.asarray(cells, jnp.float32) * MAX_VAL)
+        return q * _LEVEL
+    return jnp.asarray(_from_levels(np.round(x * MAX_VAL)))
+
+
+_LEVEL = np.float32(1 / MAX_VAL)
+
+
+def _from_levels(q: Any) -> np.ndarray:
+    """Levels to cells, `float32(q) * float32(1 / MAX_VAL)` (see above)."""
+    return np.asarray(q, np.float32) * _LEVEL
 
 
 def compress_array(cells: Any) -> str:
@@ -75,7 +95,7 @@ def decompress_array_gzip(b64_str: str) -> Array:
     shape = tuple(struct.unpack(f"<{(len(raw) - end) // 4}I", raw[end:]))
     if int(np.prod(shape)) != n:
         raise ValueError(f"compressed cells are corrupt: shape {shape} for {n} values")
-    return jnp.asarray(values.reshape(shape) / MAX_VAL, dtype=jnp.float32)
+    return jnp.asarray(_from_levels(values.reshape(shape)))
 
 
 def _char_index(ch: str) -> int:
@@ -290,9 +310,7 @@ def decompress_array(string_cells: str, nb_dims: int = 0) -> Array:
         try:
             shape = [int(s) for s in shape_st.split(";")]
             vals = [ch2val(codes[i : i + 2]) for i in range(0, len(codes), 2)]
-            return jnp.asarray(
-                np.asarray(vals, np.int32).reshape(shape) / MAX_VAL, jnp.float32
-            )
+            return jnp.asarray(_from_levels(np.asarray(vals).reshape(shape)))
         except ValueError as e:
             raise ValueError(f"malformed '<codes>::<shape>' cells: {e}") from None
     if nb_dims < 1:

@@ -3,6 +3,7 @@
 import copy
 import itertools
 import os
+import random
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -60,6 +61,17 @@ def st2fracs2float(st: str) -> list[float]:
         ) from None
 
 
+def _plain(config: Any) -> dict[str, Any]:
+    """A plain dict of a mapping; Hydra/OmegaConf containers are converted (with
+    interpolations resolved), so that struct configs can be completed."""
+    if type(config).__module__.startswith("omegaconf"):
+        # only when given one: no dependency on omegaconf
+        from omegaconf import OmegaConf  # pyright: ignore[reportMissingImports]
+
+        config = OmegaConf.to_container(config, resolve=True)
+    return dict(config)
+
+
 def update_config_v1_v2(config: Mapping[str, Any]) -> dict[str, Any]:
     """Upgrade a v1 configuration to the v2 schema (a new dict; input untouched).
 
@@ -76,7 +88,7 @@ def update_config_v1_v2(config: Mapping[str, Any]) -> dict[str, Any]:
 
     The v2 configuration.
     """
-    config = copy.deepcopy(dict(config))
+    config = copy.deepcopy(_plain(config))
     if config.get("version", 1) == 2 and isinstance(config.get("kernels_params"), list):
         return config
     wp = config.setdefault("world_params", {})
@@ -127,7 +139,8 @@ def get_container(config: Mapping[str, Any], main_path: str | None = None) -> di
 
     **Arguments:**
 
-    - `config`: a configuration dict (e.g. loaded from YAML).
+    - `config`: a configuration dict (e.g. loaded from YAML), or a Hydra/OmegaConf
+        `DictConfig` (converted to a plain dict first).
     - `main_path`: optional directory recorded as `main_path` (for relative files).
 
     **Returns:**
@@ -301,21 +314,100 @@ def get_param(dic: Any, key_string: str) -> Any:
 
 
 def set_param(dic: Any, key_string: str, value: Any) -> None:
-    """Set the value at a dotted path in place, creating dicts on the way."""
+    """Set the value at a dotted path in place, creating what is missing.
+
+    Missing dict keys become dicts (or lists when the next part is an index);
+    lists too short for an index are extended, with `{}` on the way and `None`
+    before a final index: `set_param({}, "a.2.b", 1)` gives
+    `{"a": [{}, {}, {"b": 1}]}`.
+
+    **Arguments:**
+
+    - `dic`: a nested dict/list.
+    - `key_string`: the dotted path, e.g. `"kernels_params.0.gf_params.1"`.
+    - `value`: the value to set.
+    """
     parts = _split_key(key_string)
     cur = dic
-    for part, nxt in itertools.pairwise(parts):
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
         if isinstance(cur, list):
-            cur = cur[part]  # pyright: ignore[reportCallIssue, reportArgumentType]
+            if not isinstance(part, int) or part < -len(cur):
+                raise KeyError(
+                    f"cannot set {key_string!r}: {part!r} is not an index of the "
+                    f"list at {'.'.join(map(str, parts[:i])) or 'the top'}; expected "
+                    "a non-negative integer"
+                )
+            cur.extend(None if last else {} for _ in range(part + 1 - len(cur)))
+        elif not isinstance(cur, dict):
+            raise KeyError(
+                f"cannot set {key_string!r}: "
+                f"{'.'.join(map(str, parts[:i]))!r} is a "
+                f"{type(cur).__name__}, not a dict or a list"
+            )
+        if last:
+            cur[part] = value  # pyright: ignore[reportCallIssue, reportArgumentType]
         else:
-            if part not in cur:
-                cur[part] = [] if isinstance(nxt, int) else {}
-            cur = cur[part]
-    last = parts[-1]
-    if isinstance(cur, list) and isinstance(last, int):
-        while len(cur) <= last:
-            cur.append(None)
-    cur[last] = value  # pyright: ignore[reportCallIssue, reportArgumentType]
+            if isinstance(cur, dict) and part not in cur:
+                cur[part] = [] if isinstance(parts[i + 1], int) else {}
+            cur = cur[part]  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def generate_beta_faces(nb_betas: int, denominator: int) -> list[list[list[float]]]:
+    """All ring-weight vectors `b` on a grid, grouped by the position of their first 1.
+
+    Each vector has `nb_betas` entries in `{0, 1/denominator, ..., 1}` with at
+    least one entry equal to 1 (kernels are normalised, so scaling `b` changes
+    nothing and a maximum of 1 loses no generality). Face `i` holds the vectors
+    whose first 1 is entry `i`, in lexicographic order, with trailing zeros
+    dropped (`[1, 0.5, 0]` is the two-ring `[1, 0.5]`). Face `i` has
+    `denominator^i (denominator + 1)^(nb_betas - 1 - i)` vectors.
+
+    **Arguments:**
+
+    - `nb_betas`: the largest number of rings.
+    - `denominator`: the grid's step is `1 / denominator`.
+
+    **Returns:**
+
+    `nb_betas` lists of ring-weight vectors.
+    """
+    for name, v, low in (("nb_betas", nb_betas, 1), ("denominator", denominator, 1)):
+        if not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(
+                f"generate_beta_faces: {name} must be an integer >= {low}, got {v!r}"
+            )
+    grid = [k / denominator for k in range(denominator + 1)]
+    faces: list[list[list[float]]] = [[] for _ in range(nb_betas)]
+    for values in itertools.product(grid, repeat=nb_betas):
+        if 1.0 not in values:
+            continue
+        b = list(values)
+        while b[-1] == 0:
+            b.pop()
+        faces[values.index(1.0)].append(b)
+    return faces
+
+
+def seed_everything(seed: int) -> Array:
+    """Seed Python's and NumPy's generators and return a JAX key, as Leniax did.
+
+    Python's `random` is seeded with `seed`; three numbers drawn from it then seed
+    NumPy's global generator, set `PYTHONHASHSEED` (for child processes) and make
+    the JAX key, so a given `seed` gives Leniax's key and NumPy state.
+
+    **Arguments:**
+
+    - `seed`: an integer.
+
+    **Returns:**
+
+    A JAX PRNG key (`jax.random.key`).
+    """
+    random.seed(seed)
+    np.random.seed(random.randint(1, 1_000_000))
+    os.environ["PYTHONHASHSEED"] = str(random.randint(1, 1_000_000))
+    return jax.random.key(random.randint(1, 1_000_000))
 
 
 def merge_cells(
