@@ -6,6 +6,8 @@ spike functions have surrogate gradients, and the remaining arguments (`spk_dtyp
 `dyn_vars`) change what they say, checked against hand-derived values.
 """
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -52,7 +54,7 @@ def test_lif_noise_has_the_ou_stationary_variance():
 
 
 def test_lif_callable_noise_and_array_noise():
-    zero = _mon_run(bp.LIF(2, noise=lambda V, t, I: 0.0 * V, seed=0), 2.0).mon.V
+    zero = _mon_run(bp.LIF(2, noise=lambda V, t, current: 0.0 * V, seed=0), 2.0).mon.V
     np.testing.assert_allclose(zero, _mon_run(bp.LIF(2), 2.0).mon.V, atol=1e-6)
     half = _mon_run(bp.LIF(2, noise=np.array([0.0, 3.0]), seed=0), 2.0).mon.V
     quiet = _mon_run(bp.LIF(2), 2.0).mon.V
@@ -109,9 +111,7 @@ def test_sdeint_ou_mean_and_variance():
 def _gbm_strong_errors(method, dts, mu=1.0, sig=1.0, x0=1.0, T=1.0, paths=4000):
     """E|X_N - X(T)| on the same Brownian paths at several dt (geometric
     Brownian motion, exact X(T) = x0 exp((mu - sig^2/2) T + sig W(T)))."""
-    integral = bp.sdeint(
-        lambda x, t: mu * x, lambda x, t: sig * x, method=method
-    )
+    integral = bp.sdeint(lambda x, t: mu * x, lambda x, t: sig * x, method=method)
     fine = min(dts)
     n_fine = round(T / fine)
     dW = jax.random.normal(
@@ -167,10 +167,16 @@ def test_sdeint_refuses_what_it_does_not_do():
 @pytest.mark.parametrize(
     ("fn", "grad"),
     [
-        (surrogate.Sigmoid(4.0), lambda x: 4 * (1 / (1 + np.exp(-4 * x))) * (1 - 1 / (1 + np.exp(-4 * x)))),
+        (
+            surrogate.Sigmoid(4.0),
+            lambda x: 4 * (1 / (1 + np.exp(-4 * x))) * (1 - 1 / (1 + np.exp(-4 * x))),
+        ),
         (surrogate.Arctan(2.0), lambda x: 2 * 0.5 / (1 + (np.pi / 2 * 2 * x) ** 2)),
         (surrogate.ReluGrad(0.3, 1.0), lambda x: np.maximum(0.3 * (1 - np.abs(x)), 0)),
-        (surrogate.PiecewiseLinear(0.5, 2.0), lambda x: np.maximum(0.5 * (2 - np.abs(x)), 0)),
+        (
+            surrogate.PiecewiseLinear(0.5, 2.0),
+            lambda x: np.maximum(0.5 * (2 - np.abs(x)), 0),
+        ),
         (surrogate.InvSquareGrad(100.0), lambda x: 1 / (100 * np.abs(x) + 1) ** 2),
     ],
     ids=["sigmoid", "arctan", "relu", "piecewise-linear", "inv-square"],
@@ -207,7 +213,7 @@ def test_training_mode_reset_and_its_gradient(reset, detach):
 
 
 def test_training_mode_spikes_are_float_and_match_the_boolean_run():
-    kw = dict(V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0,
+    kw: dict[str, Any] = dict(V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0,
               V_initializer=bp.init.Constant(-60.0))  # fmt: skip
     ref = bp.DSRunner(bp.LIF(2, **kw), monitors=["spike"], inputs=("input", 12.0),
                       progress_bar=False)  # fmt: skip
@@ -226,7 +232,7 @@ def test_training_mode_spikes_are_float_and_match_the_boolean_run():
 
 
 def test_spk_dtype_sets_the_spike_variable():
-    kw = dict(V_initializer=bp.init.Constant(0.0))
+    kw: dict[str, Any] = dict(V_initializer=bp.init.Constant(0.0))
     a = _mon_run(bp.LIF(2, **kw), 20.0, ("spike",), inputs=("input", 30.0)).mon.spike
     lif = bp.LIF(2, spk_dtype=jnp.float32, **kw)
     assert lif.spike.dtype == jnp.float32
@@ -247,7 +253,7 @@ def test_scaling_maps_potentials_and_scales_the_drive():
     """With (V + b) / s the scaled LIF driven by I is the plain LIF driven by
     s * I, in scaled units: dV/dt = (-V + V_rest + s R I) / tau."""
     scaling = bp.math.Scaling.transform([-60.0, -50.0])  # scale 10, bias 60
-    kw = dict(V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0,
+    kw: dict[str, Any] = dict(V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0,
               V_initializer=bp.init.Constant(-58.0))  # fmt: skip
     scaled = bp.LIF(1, scaling=scaling, **kw)
     np.testing.assert_allclose([scaled.V_rest, scaled.V_th, scaled.V_reset], [0, 1, 0])
@@ -257,7 +263,7 @@ def test_scaling_maps_potentials_and_scales_the_drive():
     np.testing.assert_allclose(a.mon.V, (b.mon.V + 60.0) / 10.0, atol=2e-5)
     np.testing.assert_array_equal(a.mon.spike, b.mon.spike)
     assert b.mon.spike.sum() > 0
-    with pytest.raises(TypeError, match="scaling to be a dsrunner.math.Scaling"):
+    with pytest.raises(TypeError, match=r"scaling to be a dsrunner\.math\.Scaling"):
         bp.LIF(1, scaling=2.0)
 
 
@@ -270,7 +276,7 @@ def test_sharding_places_the_state_and_keeps_the_numbers():
         pytest.skip("needs several (simulated) devices")
     mesh = Mesh(np.array(devices[:2]), ("x",))
     sh = NamedSharding(mesh, PartitionSpec("x"))
-    kw = dict(V_initializer=bp.init.Uniform(-5.0, 15.0, seed=0))
+    kw: dict[str, Any] = dict(V_initializer=bp.init.Uniform(-5.0, 15.0, seed=0))
     lif = bp.LIF(8, sharding=sh, **kw)
     assert lif.V.value.sharding == sh and lif.spike.value.sharding == sh
     syn = bp.Expon(8, sharding=sh)
@@ -287,6 +293,9 @@ def test_sharding_places_the_state_and_keeps_the_numbers():
 
 # ---------------------------------------------------------------- projections
 class _Two(bp.DynSysGroup):
+    p0: Any
+    p1: Any
+
     def __init__(self, labels, outs=("CUBA", "CUBA")):
         super().__init__()
         self.pre = bp.PoissonGroup(4, freqs=1e9, seed=0)  # fires every step
@@ -325,7 +334,9 @@ def test_out_label_selects_the_current_and_merging_counts_it_once():
     # the same as two separate (labelled) synapses
     r_l = bp.DSRunner(_Two(labels=("A", "B")), progress_bar=False, monitors=["post.V"])
     r_l.run(0.3)
-    r_m = bp.DSRunner(_Two(labels=(None, None)), progress_bar=False, monitors=["post.V"])
+    r_m = bp.DSRunner(
+        _Two(labels=(None, None)), progress_bar=False, monitors=["post.V"]
+    )
     r_m.run(0.3)
     np.testing.assert_allclose(r_l.mon["post.V"], r_m.mon["post.V"], rtol=1e-6)
     # same synapse, different outputs: not merged (each output reads its own g)
@@ -348,9 +359,9 @@ def test_poisson_spk_type():
 # ---------------------------------------------------------------- refusals
 def test_izhikevich_tau_and_R_are_refused_not_ignored():
     bp.Izhikevich(2, tau=10.0, R=1.0)  # the defaults are fine
-    with pytest.raises(ValueError, match="tau=5.0 is not supported.*never use"):
+    with pytest.raises(ValueError, match=r"tau=5\.0 is not supported.*never use"):
         bp.Izhikevich(2, tau=5.0)
-    with pytest.raises(ValueError, match="R=2.0 is not supported"):
+    with pytest.raises(ValueError, match=r"R=2\.0 is not supported"):
         bp.Izhikevich(2, R=2.0)
 
 

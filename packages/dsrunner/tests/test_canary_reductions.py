@@ -64,15 +64,22 @@ def test_event_projection_jitted(pre, post, prob, rate):
         np.testing.assert_allclose(out, spikes @ W, rtol=1e-5, atol=1e-4)
         # graded events scale the rows
         out = np.asarray(jax.jit(comm.__call__)(jnp.asarray(values)))
-        np.testing.assert_allclose(out, values.astype(np.float64) @ W, rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(
+            out, values.astype(np.float64) @ W, rtol=1e-5, atol=1e-4
+        )
         # the padded-table form (used above 2^26 connections), same numbers
         table, rows, cols = _table(conn)
-        wt = np.float32(weight) if np.ndim(weight) == 0 else np.zeros(table.shape, np.float32)
-        if np.ndim(weight):
-            wt[rows, cols] = weight
+        wt = np.zeros(table.shape, np.float32)
+        wt[rows, cols] = weight
+        if np.ndim(weight) == 0:
+            wt = np.float32(weight)  # the homogeneous (scalar) form
         fn = jax.jit(event_csr_matvec, static_argnums=3)
-        out = np.asarray(fn(jnp.asarray(values), jnp.asarray(table), jnp.asarray(wt), post))
-        np.testing.assert_allclose(out, values.astype(np.float64) @ W, rtol=1e-5, atol=1e-4)
+        out = np.asarray(
+            fn(jnp.asarray(values), jnp.asarray(table), jnp.asarray(wt), post)
+        )
+        np.testing.assert_allclose(
+            out, values.astype(np.float64) @ W, rtol=1e-5, atol=1e-4
+        )
 
 
 @pytest.mark.parametrize("batch", [2, 8])
@@ -128,7 +135,9 @@ def _np_einet_step(s, W, t, coba, inp=20.0, dt=0.1):
     return out, g
 
 
-@pytest.mark.parametrize(("ne", "ni", "coba"), [(3200, 800, True), (3200, 800, False), (400, 100, True)])
+@pytest.mark.parametrize(
+    ("ne", "ni", "coba"), [(3200, 800, True), (3200, 800, False), (400, 100, True)]
+)
 def test_einet_step_against_float64_numpy(ne, ni, coba):
     """Each compiled step of the COBA/CUBA network, started from the runner's own
     state, against the same step in float64 (teacher forcing: chaos cannot make
@@ -137,14 +146,12 @@ def test_einet_step_against_float64_numpy(ne, ni, coba):
                    wi=6.7 if coba else -6.7 * 0.27)  # fmt: skip
     W = {
         k: _csr_dense(p.comm_conn, p.comm_weight)
-        for k, p in (
-            (k, _Proj(net, k)) for k in ("E2E", "E2I", "I2E", "I2I")
-        )
+        for k, p in ((k, _Proj(net, k)) for k in ("E2E", "E2I", "I2E", "I2I"))
     }
     runner = bp.DSRunner(net, progress_bar=False)
     runner.run(30.0)  # into the active regime
     checked = spikes = 0
-    for step in range(20):
+    for _ in range(20):
         s = _einet_state(net)
         t = runner.i0 * 0.1
         want, g = _np_einet_step(s, W, t, coba)
@@ -167,13 +174,12 @@ def test_einet_step_against_float64_numpy(ne, ni, coba):
 class _Proj:
     """The connection and weight of one EINet projection, rebuilt as EINet does."""
 
-    SEEDS = {"E2E": 10, "E2I": 11, "I2E": 12, "I2I": 13}
-
     def __init__(self, net, key):
+        seeds = {"E2E": 10, "E2I": 11, "I2E": 12, "I2I": 13}
         pre = net.E if key[0] == "E" else net.I
         post = net.E if key[2] == "E" else net.I
         self.comm_conn = bp.FixedProb(0.02, pre=pre.num, post=post.num,
-                                      seed=42 + self.SEEDS[key])  # fmt: skip
+                                      seed=42 + seeds[key])  # fmt: skip
         self.comm_weight = float(np.asarray(getattr(net, key).comm.weight))
 
 

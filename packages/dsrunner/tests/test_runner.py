@@ -396,9 +396,9 @@ def _count_backend_compiles():
     """A list that grows by one entry per XLA compilation from now on."""
     events: list[str] = []
     jax.monitoring.register_event_duration_secs_listener(
-        lambda name, secs, **kw: events.append(name)
-        if "backend_compile" in name
-        else None
+        lambda event, duration_secs, **kw: (
+            events.append(event) if "backend_compile" in event else None
+        )
     )
     return events
 

@@ -198,7 +198,9 @@ class EventCSRLinear(BrainPyObject):
                 "transpose=True"
             )
         if mode is not None and not isinstance(mode, Mode):
-            raise TypeError(f"expected mode to be a dsrunner Mode or None, got {mode!r}")
+            raise TypeError(
+                f"expected mode to be a dsrunner Mode or None, got {mode!r}"
+            )
         self.mode = mode
         indices, indptr = conn.require("csr")
         self.pre_num, self.post_num = int(conn.pre_num), int(conn.post_num)

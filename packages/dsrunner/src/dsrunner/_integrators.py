@@ -480,7 +480,9 @@ def sdeint(
     """
     m = method or _DEFAULT_SDE_METHOD[0]
     if m not in _SDE_NAMES:
-        raise DiffEqError(f"unknown SDE method {m!r}; expected one of {list(_SDE_NAMES)}")
+        raise DiffEqError(
+            f"unknown SDE method {m!r}; expected one of {list(_SDE_NAMES)}"
+        )
     if intg_type not in (None, "ito", "Ito", "itô"):
         raise DiffEqError(
             f"intg_type={intg_type!r} is not supported; dsrunner integrates Itô "

@@ -131,6 +131,7 @@ class _Neuron(Dynamic):
     input: Variable
     V: Variable
     spike: Variable
+    integral: Any
 
     def __init__(self, size, keep_size, name, mode, method, sharding=None):
         super().__init__(
@@ -169,15 +170,18 @@ class _Neuron(Dynamic):
                 f"method={self.method!r} cannot integrate; expected one of "
                 f"{list(_SDE_NAMES)}"
             )
+        g: Any
         if callable(noise):
             user = noise
 
-            def g(*args: Any) -> Any:
+            def g_fn(*args: Any) -> Any:
                 # the state variables, t and the input, as in the model's equations
                 r = user(*args[: num_vars + 2])
                 if isinstance(r, (list, tuple)):
                     return r
                 return (r, *([None] * (num_vars - 1))) if num_vars > 1 else r
+
+            g = g_fn
         else:
             arr = jnp.asarray(self.init_param(noise))
             if not jnp.issubdtype(arr.dtype, jnp.floating):
@@ -272,9 +276,7 @@ class LIF(_Neuron):
                 f"dsrunner.math.surrogate.Sigmoid()), got {spk_fun!r}"
             )
         if spk_reset not in _SPK_RESETS:
-            raise ValueError(
-                f"expected spk_reset 'soft' or 'hard', got {spk_reset!r}"
-            )
+            raise ValueError(f"expected spk_reset 'soft' or 'hard', got {spk_reset!r}")
         if scaling is not None and not isinstance(scaling, Scaling):
             raise TypeError(
                 f"expected scaling to be a dsrunner.math.Scaling or None, got "
@@ -402,7 +404,9 @@ class LifRef(LIF):
         V0 = self.V.value
         V = integral(V0, t, I, self.V_rest, self.R, self.tau, dt=dt)
         V = V + self.sum_delta_inputs()
-        refractory = jax.lax.stop_gradient((t - self.t_last_spike.value) <= self.tau_ref)
+        refractory = jax.lax.stop_gradient(
+            (t - self.t_last_spike.value) <= self.tau_ref
+        )
         V = jnp.where(refractory, V0, V)
         spike, V = self._fire(V)
         fired = jax.lax.stop_gradient(spike) > 0

@@ -250,7 +250,9 @@ class ProjAlignPostMg2(Projection):
         self.reset_state()
         self.post, self.comm = post, comm
         if out_label is not None and not isinstance(out_label, str):
-            raise TypeError(f"expected out_label to be a str or None, got {out_label!r}")
+            raise TypeError(
+                f"expected out_label to be a str or None, got {out_label!r}"
+            )
         self.out_label = out_label
         if isinstance(syn, _Desc) and isinstance(out, _Desc):
             key = f"{out_label} // {syn.identifier} // {out.identifier}"
