@@ -90,6 +90,26 @@ def test_budget_overflow_is_flagged_and_warned():
     assert bool(flag)
 
 
+def test_budget_overflow_warning_points_at_the_users_line():
+    w = jnp.full((3, 4), 3.0)
+    _, layer = es.LIF(4, 3, T_MAX, PARAMS)
+    _, net = es.serial(es.LIF(4, 3, T_MAX, PARAMS))
+    calls = {
+        "layer": lambda: layer([es.WeightInput(w)], INPUT),
+        "serial": lambda: net([es.WeightInput(w)], INPUT),
+        "batched serial": lambda: net(
+            [es.WeightInput(w)], jax.tree.map(lambda a: jnp.stack([a, a]), INPUT)
+        ),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", es.BudgetOverflowWarning)
+            call()
+        assert len(caught) == 1, name
+        # the lambda above, in this file: not eventsnn's internals
+        assert caught[0].filename == __file__, (name, caught[0].filename)
+
+
 def test_threshold_above_one_does_not_stall():
     # jaxsnn 0.2.1 resets neurons with V >= 1.0 (not v_th) at another neuron's spike
     # without emitting a spike, and then stalls; we emit both spikes (5.878 ms and

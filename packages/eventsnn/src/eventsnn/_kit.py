@@ -86,7 +86,9 @@ def ttfs_loss(
 
     **Returns:**
 
-    The loss (a scalar, `>= 0`).
+    The loss (a scalar, `>= 0`). jaxsnn returns the opposite, `log p` (`<= 0`),
+    whose minimisation makes the correct neuron spike *later*; its own examples
+    never use it.
     """
     label = jnp.argmin(target)
     t = jnp.minimum(jnp.abs(first_spikes), 2.0 * tau_mem)

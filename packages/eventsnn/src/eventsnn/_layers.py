@@ -1,7 +1,6 @@
 """Layers in jaxsnn's `(init_fn, apply_fn)` style, and `serial` to chain them."""
 
 import itertools
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +9,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
 from jaxtyping import ArrayLike
+
+from rollax import warn_user
 
 from ._errors import BudgetOverflowWarning
 from ._params import LIFParameters
@@ -106,12 +107,12 @@ def _warn_overflow(out: EventPropSpike, name: str) -> None:
     if out.overflow is not None and _is_concrete(out.overflow):
         flag = np.asarray(out.overflow)
         if np.any(flag):
-            warnings.warn(
+            # attributed to the user's line, however deep inside serial/from_nir
+            warn_user(
                 f"{name}: the event budget n_spikes was used up before t_max in "
                 f"{int(flag.sum())} of {flag.size} sample(s), so later events were "
                 "dropped; raise n_spikes",
                 BudgetOverflowWarning,
-                stacklevel=3,
             )
 
 

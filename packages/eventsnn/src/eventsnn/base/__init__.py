@@ -1,3 +1,3 @@
-"""jaxsnn's `jaxsnn.base` namespace: the toy datasets."""
+"""jaxsnn's `jaxsnn.base` namespace: datasets, parameters, `serial`."""
 
-from . import dataset as dataset
+from . import compose as compose, dataset as dataset, params as params, types as types

@@ -22,4 +22,10 @@ from .._types import (
     WeightInput as WeightInput,
     WeightRecurrent as WeightRecurrent,
 )
-from . import encode as encode, loss as loss, training as training
+from . import (
+    encode as encode,
+    loss as loss,
+    modules as modules,
+    training as training,
+    types as types,
+)

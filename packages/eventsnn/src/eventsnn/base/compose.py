@@ -1,0 +1,3 @@
+"""`jaxsnn.base.compose`: chaining layers."""
+
+from .._layers import serial as serial

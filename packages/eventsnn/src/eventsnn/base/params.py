@@ -1,0 +1,3 @@
+"""`jaxsnn.base.params`: neuron parameters."""
+
+from .._params import LIFParameters as LIFParameters, LIParameters as LIParameters

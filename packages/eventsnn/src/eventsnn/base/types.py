@@ -1,0 +1,3 @@
+"""`jaxsnn.base.types`."""
+
+from .._types import LIFState as LIFState

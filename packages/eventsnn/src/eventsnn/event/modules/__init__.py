@@ -1,0 +1,3 @@
+"""`jaxsnn.event.modules`: the layers."""
+
+from . import leaky_integrate_and_fire as leaky_integrate_and_fire
