@@ -287,8 +287,8 @@ def test_initial_conditions(config):
         np.testing.assert_allclose(ics.min(axis=(1, 2)), 0.0, atol=1e-6)
         np.testing.assert_allclose(ics.max(axis=(1, 2)), 1.0, atol=1e-6)
         return
-    if parts[2] == "true":
-        np.testing.assert_allclose(ics.mean(axis=(1, 2)), 0.0, atol=1e-6)
+    if parts[2] == "true":  # float32 draws (as in exponax): the mean is ~1e-6
+        np.testing.assert_allclose(ics.mean(axis=(1, 2)), 0.0, atol=5e-6)
     if parts[3] == "true":
         np.testing.assert_allclose(np.abs(ics).max(axis=(1, 2)), 1.0, atol=1e-6)
     if parts[0] == "fourier":
@@ -300,7 +300,7 @@ def test_fourier_ic_amplitudes():
     gen = ab.ic.RandomTruncatedFourierSeries(1, cutoff=2, max_one=False)
     u = np.asarray(gen(64, key=np.array([3, 4], np.uint32)))[0]
     coef = np.fft.rfft(u) / 32
-    assert np.all(np.abs(coef[1:3]) <= 1.0 + 1e-6) and abs(coef[0]) < 1e-9
+    assert np.all(np.abs(coef[1:3]) <= 1.0 + 1e-6) and abs(coef[0]) < 1e-6
 
 
 def test_ic_generator_under_jit_matches_shape():

@@ -226,7 +226,7 @@ def test_correction_tasks_train_under_jit(mode):
 def test_training_reduces_the_loss():
     s = ab.scenario_dict["diff_adv"](
         advection_gamma=-1.0,
-        **{**SMALL, "optim_config": "adam;100;constant;1e-2", "record_loss_every": 10},
+        **{**SMALL, "optim_config": "adam;100;constant;3e-2", "record_loss_every": 10},
     )
     _, loss, *_ = s.run_raw(network_config="Pure;3", train_config="one")
     assert float(loss[0, -1]) < 0.1 * float(loss[0, 0]), loss

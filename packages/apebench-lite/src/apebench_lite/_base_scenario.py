@@ -366,7 +366,7 @@ class BaseScenario(eqx.Module):
                 elif name == "weight_norm":
                     leaves = jax.tree.leaves(eqx.filter(model, eqx.is_inexact_array))
                     out["weight_norm"] = float(
-                        jnp.sqrt(sum(jnp.sum(jnp.abs(x) ** 2) for x in leaves))
+                        jnp.sqrt(sum(jnp.vdot(x, x).real for x in leaves))
                     )
                 elif name == "metrics":
                     out["metrics"] = {

@@ -82,8 +82,14 @@ def to_float(value: str, kind: str, config: str, field: str) -> float:
         ) from None
 
 
-def to_bool(value: str) -> bool:
-    return value.strip().lower() == "true"
+def to_bool(value: str, kind: str, config: str, field: str) -> bool:
+    """`true`/`false` in any case (APEBench's spellings); anything else is an error."""
+    word = value.strip().lower()
+    if word in ("true", "false"):
+        return word == "true"
+    raise config_error(
+        kind, config, f"{field} must be 'true' or 'false' (any case), got {value!r}"
+    )
 
 
 def expect_fields(

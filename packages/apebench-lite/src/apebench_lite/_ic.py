@@ -9,7 +9,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from ._config import config_error, expect_fields, split, to_bool, to_float, to_int
-from ._rng import KeyLike, as_float, is_traced, normal, split_key, uniform
+from ._rng import KeyLike, as_key, is_traced, normal, split_key, uniform
 from ._spectral import (
     coef_extraction_scaling,
     grid,
@@ -29,17 +29,17 @@ class AbstractICGenerator(eqx.Module):
         """Draw one initial condition on a grid of `num_points` per axis."""
 
 
-def _normalise(u, zero_mean: bool, max_one: bool, xp):
+def _normalise(u, zero_mean: bool, max_one: bool):
     if zero_mean:
-        u = u - xp.mean(u)
+        u = u - jnp.mean(u)
     if max_one:
-        u = u / xp.max(xp.abs(u))
+        u = u / jnp.max(jnp.abs(u))
     return u
 
 
-def _irfft(coef, d, n, xp):
+def _irfft(coef, d, n):
     axes = tuple(range(-d, 0))
-    return xp.fft.irfftn(coef, s=(n,) * d, axes=axes)
+    return jnp.fft.irfftn(coef, s=(n,) * d, axes=axes)
 
 
 class RandomTruncatedFourierSeries(AbstractICGenerator):
@@ -61,20 +61,19 @@ class RandomTruncatedFourierSeries(AbstractICGenerator):
 
     def __call__(self, num_points, *, key):
         d = self.num_spatial_dims
-        xp = jnp if is_traced(key) else np
         shape = (1, *spectral_shape(d, num_points))
         amp_key, phase_key, offset_key = split_key(key, 3)
         amp = uniform(amp_key, shape, -1.0, 1.0)
         phase = uniform(phase_key, shape, 0.0, 2 * np.pi)
         low, high = (0.0, 0.0) if self.zero_mean else self.offset_range
-        offset = uniform(offset_key, (), low, high)
-        coef = amp * xp.exp(1j * phase) * low_pass_mask(d, num_points, self.cutoff)
+        offset = uniform(offset_key, (1,), low, high)[0]
+        coef = amp * jnp.exp(1j * phase) * low_pass_mask(d, num_points, self.cutoff)
         is_mean = np.zeros(shape, bool)
         is_mean[(0,) * (d + 1)] = True
-        coef = xp.where(is_mean, offset, coef)
+        coef = jnp.where(is_mean, offset, coef)
         coef = coef * coef_extraction_scaling(d, num_points)
-        u = _irfft(coef, d, num_points, xp)
-        return _normalise(u, False, self.max_one, xp)
+        u = _irfft(coef, d, num_points)
+        return _normalise(u, False, self.max_one)
 
 
 class DiffusedNoise(AbstractICGenerator):
@@ -87,13 +86,12 @@ class DiffusedNoise(AbstractICGenerator):
 
     def __call__(self, num_points, *, key):
         d = self.num_spatial_dims
-        xp = jnp if is_traced(key) else np
         noise = normal(key, (1,) + (num_points,) * d)
         k = integer_wavenumbers(d, num_points) * 2 * np.pi
         damp = np.exp(-self.intensity * np.sum(k**2, axis=0))
         axes = tuple(range(-d, 0))
-        u = _irfft(xp.fft.rfftn(noise, axes=axes) * damp, d, num_points, xp)
-        return _normalise(u, self.zero_mean, self.max_one, xp)
+        u = _irfft(jnp.fft.rfftn(noise, axes=axes) * damp, d, num_points)
+        return _normalise(u, self.zero_mean, self.max_one)
 
 
 class GaussianRandomField(AbstractICGenerator):
@@ -106,7 +104,6 @@ class GaussianRandomField(AbstractICGenerator):
 
     def __call__(self, num_points, *, key):
         d = self.num_spatial_dims
-        xp = jnp if is_traced(key) else np
         shape = (1, *spectral_shape(d, num_points))
         k_re, k_im = split_key(key, 2)
         noise = normal(k_re, shape) + 1j * normal(k_im, shape)
@@ -115,8 +112,8 @@ class GaussianRandomField(AbstractICGenerator):
         amp = k ** (-self.powerlaw_exponent / 2)
         amp[(0,) * d] = 1.0
         coef = noise * (amp * coef_extraction_scaling(d, num_points))
-        u = _irfft(coef, d, num_points, xp)
-        return _normalise(u, self.zero_mean, self.max_one, xp)
+        u = _irfft(coef, d, num_points)
+        return _normalise(u, self.zero_mean, self.max_one)
 
 
 class ClampingICGenerator(AbstractICGenerator):
@@ -150,9 +147,7 @@ class RandomMultiChannelICGenerator(AbstractICGenerator):
         parts = [
             g(num_points, key=k) for g, k in zip(self.generators, keys, strict=True)
         ]
-        if is_traced(key):
-            return jnp.concatenate(parts)
-        return np.concatenate(parts)  # pyright: ignore[reportReturnType]
+        return jnp.concatenate(parts)
 
 
 class RandomGaussianBlobs(AbstractICGenerator):
@@ -170,7 +165,6 @@ class RandomGaussianBlobs(AbstractICGenerator):
 
     def __call__(self, num_points, *, key):
         d, length = self.num_spatial_dims, self.domain_extent
-        xp = jnp if is_traced(key) else np
         pos_key, var_key = split_key(key)
         lo, hi = self.position_range
         pos = length * uniform(pos_key, (self.num_blobs, d), lo, hi)
@@ -178,9 +172,9 @@ class RandomGaussianBlobs(AbstractICGenerator):
         var = length**2 * uniform(var_key, (self.num_blobs,), vlo, vhi)
         x = grid(d, length, num_points)
         diff = x[None] - pos.reshape((self.num_blobs, d) + (1,) * d)
-        r2 = xp.sum(diff**2, axis=1)
-        blobs = xp.exp(-0.5 * r2 / var.reshape((-1,) + (1,) * d))
-        u = xp.mean(blobs, axis=0)[None]
+        r2 = jnp.einsum("bd...,bd...->b...", diff, diff)
+        blobs = jnp.exp(-0.5 * r2 / var.reshape((-1,) + (1,) * d))
+        u = jnp.mean(blobs, axis=0)[None]
         return 1.0 - u if self.one_complement else u
 
 
@@ -193,18 +187,32 @@ def build_ic_set(
 ) -> Float[Array, " S C *N"]:
     """Draw `num_samples` initial conditions, splitting the key once per sample.
 
-    With a concrete key the draws run on the host (NumPy, no compile); with a traced
-    key they are a `lax.scan`.
+    The samples are drawn one after the other (`key, sub = split_key(key)`, then
+    `ic_generator(num_points, key=sub)`): eagerly for a concrete key (the random
+    kernels are compiled once per process, not per shape), as a `lax.scan` under
+    `jit`. Both give the same initial conditions.
+
+    **Arguments:**
+
+    - `ic_generator`: the distribution (see `parse_ic_config`).
+    - `num_points`: grid points per axis.
+    - `num_samples`: how many initial conditions.
+    - `key`: a JAX PRNG key (or a raw `uint32[2]` key).
+
+    **Returns:**
+
+    An array `(num_samples, C, *N)`.
     """
+    key = as_key(key)
     if not is_traced(key):
         ics = []
         for _ in range(num_samples):
             key, sub = split_key(key)
             ics.append(ic_generator(num_points, key=sub))
-        return as_float(np.stack(ics))
+        return jnp.stack(ics)
 
     def body(k, _):
-        k, sub = jax.random.split(k)
+        k, sub = split_key(k)
         return k, ic_generator(num_points, key=sub)
 
     _, ics = jax.lax.scan(body, key, None, length=num_samples)
@@ -227,7 +235,8 @@ def parse_ic_config(ic_config: str, num_spatial_dims: int) -> AbstractICGenerato
     if kind not in ("fourier", "diffused", "grf"):
         raise config_error("ic_config", ic_config, f"unknown IC type {parts[0]!r}")
     expect_fields(parts, (4,), "ic_config", ic_config, f"'{kind}'")
-    zero_mean, max_one = to_bool(parts[2]), to_bool(parts[3])
+    zero_mean = to_bool(parts[2], "ic_config", ic_config, "ZERO_MEAN")
+    max_one = to_bool(parts[3], "ic_config", ic_config, "MAX_ONE")
     if kind == "fourier":
         cutoff = to_int(parts[1], "ic_config", ic_config, "CUTOFF")
         return RandomTruncatedFourierSeries(

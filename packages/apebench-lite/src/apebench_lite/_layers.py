@@ -117,7 +117,8 @@ class GroupNorm(eqx.Module):
 
     def __call__(self, x):
         mean = jnp.mean(x)
-        var = jnp.var(x)
+        centred = (x - mean).reshape(-1)
+        var = jnp.dot(centred, centred) / centred.size  # a dot (jax-ml/jax#39103)
         y = (x - mean) / jnp.sqrt(var + self.eps)
         shape = (-1,) + (1,) * (x.ndim - 1)
         return y * self.weight.reshape(shape) + self.bias.reshape(shape)

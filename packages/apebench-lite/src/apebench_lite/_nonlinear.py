@@ -104,7 +104,7 @@ class GeneralNonlinearFun(AbstractNonlinearFun):
             out = out + self.square_factor * self.to_fourier(u * u)
         if self.gradient_norm_scale is not None:
             g = self.gradient(u_hat)
-            g2_hat = self.to_fourier(jnp.sum(g * g, axis=0))
+            g2_hat = self.to_fourier(jnp.einsum("d...,d...->...", g, g))
             g2_hat = _zero_mean_mode(g2_hat, self.num_spatial_dims)
             out = out + self.gradient_norm_scale * g2_hat
         return out
@@ -173,7 +173,7 @@ class ConvectionNonlinearFun(AbstractNonlinearFun):
                 rows.append(sum(terms[1:], terms[0]))
             return -self.scale / 2 * jnp.stack(rows)
         g = self.gradient(u_hat)  # (D, C, *N)
-        adv = jnp.sum(u[:, None] * g, axis=0)  # sum_d u_d d_d u_c
+        adv = jnp.einsum("d...,dc...->c...", u, g)  # sum_d u_d d_d u_c
         return -self.scale * self.to_fourier(adv)
 
 
@@ -278,7 +278,7 @@ class VorticityConvectionNonlinearFun(AbstractNonlinearFun):
         dpsi = self.gradient(psi_hat)  # (2, 1, N, N)
         vel = jnp.stack([dpsi[1], -dpsi[0]])  # u = d_y psi, v = -d_x psi
         dw = self.gradient(u_hat)
-        adv = jnp.sum(vel * dw, axis=0)
+        adv = jnp.einsum("dc...,dc...->c...", vel, dw)  # u w_x + v w_y
         out = -self.scale * self.to_fourier(adv)
         if self.forcing_hat is not None:
             out = out + self.forcing_hat

@@ -1,11 +1,18 @@
-"""Random numbers from JAX keys, drawn on the host when the key is concrete.
+"""Random numbers from JAX keys: always `jax.random`, so one key gives one answer.
 
-JAX's threefry kernels take seconds to compile on a busy CPU, far longer than
-drawing a network initialisation or a set of initial conditions; so with a concrete
-key we seed a NumPy generator from the key's bits (deterministic, no compile), and
-fall back to `jax.random` when the key is traced (inside `jit`/`vmap`).
+Whether the key is concrete (an eager call) or traced (under `jit`/`vmap`), the
+numbers come from the same `jax.random` kernels on the same keys, so initial
+conditions and network weights do not depend on how they are called.
+
+To keep eager draws fast (a threefry kernel takes a second or more to compile on a
+busy CPU, once per shape), every draw is assembled from fixed-size blocks: block
+`j` of a draw with key `k` is `jax.random.uniform(fold_in(k, j), (BLOCK,))` (or
+`normal`), scaled in the same kernel. Eagerly, one compiled kernel serves every
+shape; under `jit` the blocks are a `vmap` of the same kernel. `split_key` derives
+keys with `fold_in(key, i)` for the same reason.
 """
 
+import math
 from typing import TypeAlias
 
 import jax
@@ -24,37 +31,71 @@ def is_traced(x) -> bool:
     return any(isinstance(leaf, _TRACER) for leaf in jax.tree.leaves(x))
 
 
-def host_rng(key) -> np.random.Generator:
-    k = key
-    if hasattr(k, "dtype") and jax.dtypes.issubdtype(k.dtype, jax.dtypes.prng_key):
-        k = jax.random.key_data(k)
-    return np.random.default_rng(np.asarray(k, dtype=np.uint32).ravel())
+def as_key(key: KeyLike):
+    """`key` as a JAX key: raw `uint32[2]` NumPy keys become JAX arrays."""
+    if isinstance(key, np.ndarray):
+        if key.shape != (2,) or key.dtype != np.uint32:
+            raise ValueError(
+                f"expected a JAX PRNG key or a raw uint32[2] key, got a NumPy array "
+                f"of dtype {key.dtype} and shape {key.shape}; use "
+                "jax.random.PRNGKey(seed) or jax.random.key(seed)"
+            )
+        return jnp.asarray(key)
+    return key
 
 
-def split_key(key, num: int = 2):
-    """`num` new keys (raw `uint32[2]` keys on the host for concrete keys)."""
-    if is_traced(key):
-        return jax.random.split(key, num)
-    return host_rng(key).integers(0, 2**32, size=(num, 2), dtype=np.uint32)
+BLOCK = 8192
+"""Values per random block."""
 
 
-def uniform(key, shape, minval=0.0, maxval=1.0):
-    """Uniform samples: a NumPy array for a concrete key, a JAX array otherwise."""
-    if is_traced(key):
-        return jax.random.uniform(key, shape, minval=minval, maxval=maxval)
-    return host_rng(key).uniform(minval, maxval, size=shape)
+def _uniform_block(key, index, minval, maxval):
+    k = jax.random.fold_in(key, index)
+    return jax.random.uniform(k, (BLOCK,), minval=minval, maxval=maxval)
 
 
-def normal(key, shape):
-    """Standard normal samples: NumPy for a concrete key, JAX otherwise."""
-    if is_traced(key):
-        return jax.random.normal(key, shape)
-    return host_rng(key).standard_normal(shape)
+def _normal_block(key, index, minval, maxval):
+    del minval, maxval
+    return jax.random.normal(jax.random.fold_in(key, index), (BLOCK,))
 
 
-def xp_for(*xs):
-    """`jax.numpy` if any argument is a JAX array or tracer, else `numpy`."""
-    return jnp if any(isinstance(x, jax.Array | _TRACER) for x in xs) else np
+_BLOCKS = {"uniform": _uniform_block, "normal": _normal_block}
+_JIT_BLOCKS = {name: jax.jit(fn) for name, fn in _BLOCKS.items()}
+_jit_fold_in = jax.jit(jax.random.fold_in)
+
+
+def _draw(kind: str, key, shape, minval=0.0, maxval=1.0):
+    shape = tuple(int(s) for s in shape)
+    size = math.prod(shape)
+    num_blocks = max(1, -(-size // BLOCK))
+    key = as_key(key)
+    dtype = jnp.result_type(float)
+    lo, hi = jnp.asarray(minval, dtype), jnp.asarray(maxval, dtype)
+    if is_traced((key, minval, maxval)):
+        index = jnp.arange(num_blocks, dtype=jnp.uint32)
+        fn = _BLOCKS[kind]
+        flat = jax.vmap(fn, in_axes=(None, 0, None, None))(key, index, lo, hi)
+        return flat.reshape(-1)[:size].reshape(shape)
+    fn = _JIT_BLOCKS[kind]
+    index = np.arange(num_blocks, dtype=np.uint32)
+    blocks = [np.asarray(fn(key, i, lo, hi)) for i in index]
+    return jnp.asarray(np.concatenate(blocks)[:size].reshape(shape))
+
+
+def split_key(key: KeyLike, num: int = 2) -> tuple:
+    """`num` independent keys `fold_in(key, i)`, `i = 0 .. num - 1`."""
+    key = as_key(key)
+    fold = jax.random.fold_in if is_traced(key) else _jit_fold_in
+    return tuple(fold(key, np.uint32(i)) for i in range(num))
+
+
+def uniform(key: KeyLike, shape, minval: float = 0.0, maxval: float = 1.0):
+    """Uniform samples in `[minval, maxval)`, JAX's default float dtype."""
+    return _draw("uniform", key, shape, minval, maxval)
+
+
+def normal(key: KeyLike, shape):
+    """Standard normal samples, JAX's default float dtype."""
+    return _draw("normal", key, shape)
 
 
 def as_float(x):

@@ -13,7 +13,6 @@ import optax
 from tqdm.auto import tqdm
 
 from ._config import config_error, split, to_bool, to_int
-from ._rng import is_traced
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +41,12 @@ def parse_train_config(train_config: str) -> TrainConfig:
         n = to_int(parts[1], "train_config", train_config, "N")
         if n < 1:
             raise config_error("train_config", train_config, "N must be >= 1")
-        cut = to_bool(parts[2]) if len(parts) > 2 else False
-        cut_div = to_bool(parts[3]) if len(parts) > 3 else False
+        cut = len(parts) > 2 and to_bool(
+            parts[2], "train_config", train_config, "CUT_BPTT"
+        )
+        cut_div = len(parts) > 3 and to_bool(
+            parts[3], "train_config", train_config, "CUT_DIV_CHAIN"
+        )
         return TrainConfig(kind, n, cut, cut_div)
     raise config_error(
         "train_config",
@@ -76,7 +79,8 @@ def make_loss(cfg: TrainConfig, ref_stepper=None) -> Callable:
     """`loss(model, batch)`; `batch` is `(B, W, C, *N)` (only `W=1` ICs for `div`)."""
 
     def mse(a, b):
-        return jnp.mean((a - b) ** 2)
+        e = (a - b).reshape(-1)
+        return jnp.dot(e, e) / e.size  # a dot, not a multiply-then-sum
 
     def loss(model, batch):
         step = jax.vmap(model)
@@ -141,10 +145,6 @@ def shard_leading_axis(tree, sharding):
     return jax.tree.map(
         lambda x: jax.device_put(x, sharding) if eqx.is_array(x) else x, tree
     )
-
-
-def _host_rng(key) -> np.random.Generator:
-    return np.random.default_rng(np.asarray(key, dtype=np.uint32).ravel())
 
 
 @eqx.filter_jit
@@ -240,17 +240,8 @@ class Trainer:
         n = self.data.shape[0]
         per_epoch = math.ceil(n / self.batch_size)
         epochs = max(1, math.ceil(self.num_training_steps / per_epoch))
-        if is_traced(shuffle_keys):
-            perms = _all_permutations(shuffle_keys, n, epochs)
-        else:  # host-side: no slow-to-compile threefry kernels
-            perms = jnp.asarray(
-                np.stack(
-                    [
-                        np.stack([rng.permutation(n) for _ in range(epochs)])
-                        for rng in map(_host_rng, np.asarray(shuffle_keys))
-                    ]
-                )
-            )
+        # jax.random, compiled once per shape: the same shuffles eagerly and under jit
+        perms = _all_permutations(shuffle_keys, n, epochs)
         if sharding is not None:
             models = shard_leading_axis(models, sharding)
             perms = jax.device_put(perms, sharding)
@@ -317,7 +308,7 @@ def get_optimizer(optim_config: str):
                 parts[4], "optim_config", optim_config, "TRANSITION_STEPS"
             ),
             decay_rate=f(5, "DECAY_RATE"),
-            staircase=to_bool(parts[6]),
+            staircase=to_bool(parts[6], "optim_config", optim_config, "STAIRCASE"),
         )
     elif sched == "warmup_cosine" and len(parts) == 6:
         schedule = optax.warmup_cosine_decay_schedule(
