@@ -194,6 +194,8 @@ def _violations(cls: type) -> list[str]:
     if owner is object or owner.__module__.split(".")[0] != package:
         return []  # inherited from a library (equinox.Module's generated init is handled below)
 
+    if inspect.isabstract(cls) or cls.__name__.startswith("Abstract"):
+        return []  # not constructed by users; its concrete subclasses are checked
     problems: list[str] = []
     node = _function_node(init)
     if node is None:
@@ -222,6 +224,11 @@ def _check_init(
         parameters.append(node.args.vararg.arg)
     if node.args.kwarg:
         parameters.append(node.args.kwarg.arg)
+    if any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "locals"
+        for n in ast.walk(node)
+    ):
+        return []  # every parameter is handed on through `locals()`
     problems = []
     for parameter in parameters:
         other, stored = _stores(node, parameter)
