@@ -225,7 +225,9 @@ def _check_init(
     if node.args.kwarg:
         parameters.append(node.args.kwarg.arg)
     if any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "locals"
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id == "locals"
         for n in ast.walk(node)
     ):
         return []  # every parameter is handed on through `locals()`
