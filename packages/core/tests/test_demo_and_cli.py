@@ -104,3 +104,38 @@ def test_cli_demo_unknown_name(registry, toys, capsys):
 def test_cli_demo_with_nothing_installed(registry, capsys):
     assert main(["demo"], registry=registry) == 2
     assert "no demos installed" in capsys.readouterr().err
+
+
+def test_cli_demo_one_bar_per_demo_and_quiet_native_logs(
+    registry, tmp_path, capsys, monkeypatch
+):
+    """No bar around the demos (inner bars would nest); TensorFlow's logs are off."""
+    import os
+
+    from tqdm.auto import tqdm
+
+    seen = {}
+
+    def demo(outdir, *, quick=False):
+        seen["tf"] = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+        seen["bar_disabled"] = tqdm(range(3)).disable
+        return "done"
+
+    class Plugin:
+        @rollax.hookimpl
+        def register_demos(self):
+            return [rollax.Demo("a", "first", demo), rollax.Demo("b", "second", demo)]
+
+    registry.register(Plugin(), name="p")
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    assert main(["demo", "--out", str(tmp_path)], registry=registry) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == "[1/2] a: first"
+    assert "[2/2] b: second" in captured.out
+    assert "rollax demo" not in captured.err  # no outer progress bar
+    assert seen == {"tf": "3", "bar_disabled": False}
+
+    code = main(["demo", "--out", str(tmp_path), "--no-progress"], registry=registry)
+    assert code == 0
+    assert seen["bar_disabled"] is True  # --no-progress reaches the demos' own bars
+    assert tqdm(range(3)).disable is False  # and only while they run

@@ -1,19 +1,41 @@
 """The `rollax` command: list plugins and run their demos."""
 
 import argparse
+import contextlib
+import functools
 import json
+import os
 import sys
 import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from .__about__ import __version__
 from ._registry import PluginInfo, Registry, registry as default_registry
 
 _KIND_FIELDS = ("runners", "steppers", "layers", "summarisers", "demos")
+
+# Native log noise of the libraries the demos import (TensorFlow's C++ start-up
+# messages, which also make absl warn about logging before its initialisation).
+# Set before any plugin is loaded; a value the user set is kept.
+QUIET_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR"}
+
+
+@contextlib.contextmanager
+def _progress_bars_off(off: bool):
+    """While active (if `off`), tqdm bars are disabled unless a caller insists."""
+    if not off:
+        yield
+        return
+    from tqdm import std
+
+    original = std.tqdm.__init__
+    std.tqdm.__init__ = functools.partialmethod(original, disable=True)  # pyright: ignore[reportAttributeAccessIssue]
+    try:
+        yield
+    finally:
+        std.tqdm.__init__ = original
 
 
 def _registered(info: PluginInfo) -> str:
@@ -78,13 +100,15 @@ def _cmd_demo(args: argparse.Namespace, reg: Registry) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results = []
     failed = 0
-    bar = tqdm(names, desc="rollax demo", unit="demo", disable=args.no_progress)
-    for name in bar:
-        bar.set_postfix_str(name)
+    # One line per demo and the demo's own progress bar under it: no bar around the
+    # demos (a bar inside a bar). --no-progress switches the demos' bars off.
+    for i, name in enumerate(names, 1):
         demo = available[name]
+        print(f"[{i}/{len(names)}] {name}: {demo.description}", flush=True)
         start = time.perf_counter()
         try:
-            summary = demo(out / name, quick=args.quick)
+            with _progress_bars_off(args.no_progress):
+                summary = demo(out / name, quick=args.quick)
             status = "ok"
         except Exception as e:
             failed += 1
@@ -101,7 +125,7 @@ def _cmd_demo(args: argparse.Namespace, reg: Registry) -> int:
                 "outputs": str(out / name),
             }
         )
-        tqdm.write(f"{name}: {summary} [{seconds:.1f} s, {out / name}]")
+        print(f"    {name}: {summary} [{seconds:.1f} s, {out / name}]", flush=True)
     (out / "summary.json").write_text(json.dumps(results, indent=2) + "\n")
     return 1 if failed else 0
 
@@ -123,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--quick", action="store_true", help="a smaller budget, for smoke tests"
     )
-    d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    d.add_argument(
+        "--no-progress", action="store_true", help="hide the demos' progress bars"
+    )
     d.add_argument(
         "--list", action="store_true", help="list the installed demos and what they do"
     )
@@ -134,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, registry: Registry | None = None) -> int:
     """Entry point of the `rollax` command; returns the exit status."""
     args = build_parser().parse_args(argv)
+    for key, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
     return args.func(args, registry or default_registry)
 
 
