@@ -21,6 +21,7 @@ from jaxtyping import Array, Float
 
 import rollax
 from rollax import _rollout
+from rollax.testing import ResumeTests
 
 
 class Walk(rollax.AbstractStepper):
@@ -260,3 +261,41 @@ def test_resume_after_sigkill_at_random_moments(tmp_path):
         Path(ckpt).exists()
         and len([p for p in ckpt.iterdir() if p.name.isdigit()]) <= 2
     ), leftovers
+
+
+class TestRolloutResumes(ResumeTests):
+    """The conformance suite, run on rollax.rollout itself."""
+
+    every_steps = 12
+
+    @pytest.fixture
+    def resumable_run(self):
+        def run(checkpoint):
+            return rollax.rollout(
+                Walk(jnp.float32(0.7)),
+                jnp.zeros(4),
+                100,
+                key=jax.random.key(5),
+                monitor=lambda s: s,
+                every=4,
+                chunk_size=16,
+                checkpoint=checkpoint,
+            )
+
+        return run
+
+
+class TestTooShortRunIsReported(ResumeTests):
+    interrupt_after = 50
+
+    @pytest.fixture
+    def resumable_run(self):
+        return lambda checkpoint: run(checkpoint.directory, num_steps=20)
+
+    def test_an_interrupted_run_resumes_bit_identically(
+        self, resumable_run, tmp_path, monkeypatch
+    ):
+        with pytest.raises(pytest.fail.Exception, match="finished after 2 checkpoint"):
+            super().test_an_interrupted_run_resumes_bit_identically(
+                resumable_run, tmp_path, monkeypatch
+            )

@@ -13,3 +13,4 @@ from ._helpers import (
     assert_trees_equal as assert_trees_equal,
     stack as stack,
 )
+from ._resume import ResumeTests as ResumeTests
