@@ -179,3 +179,19 @@ def test_local_spikes_option(net):
         np.asarray(local.time)[:n_own],
         np.asarray(rec[0].time)[np.asarray(rec[0].idx) >= 3],
     )
+
+
+def test_recurrent_init_ignores_extra_means_like_jaxsnn():
+    # jaxsnn's own tests pass two means for one sub-layer; the input weights are
+    # those of a feed-forward layer drawn from the same key
+    params = es.LIFParameters(v_th=1.0, v_reset=-1000.0)
+    key = jax.random.PRNGKey(42)
+    init_r, _ = es.serial(
+        es.RecurrentLIF([4], 10, T_MAX, params, mean=[3.0, 0.5], std=[1.6, 0.8])
+    )
+    init_f, _ = es.serial(es.LIF(4, 10, T_MAX, params, mean=3.0, std=1.6))
+    np.testing.assert_array_equal(
+        init_r(key, 3)[1][0].input, init_f(key, 3)[1][0].input
+    )
+    with pytest.raises(ValueError, match="one mean and one std per sub-layer"):
+        es.RecurrentLIF([4, 2], 10, T_MAX, params, mean=[3.0], std=[1.0, 1.0])

@@ -345,7 +345,8 @@ def HardwareLIF(
 
 def _init_recurrent(layers, mean, std, duplication) -> InitFn:
     layers = [int(n) for n in layers]
-    if len(mean) != len(layers) or len(std) != len(layers):
+    # as in jaxsnn, entries beyond the number of sub-layers are ignored
+    if len(mean) < len(layers) or len(std) < len(layers):
         raise ValueError(
             f"expected one mean and one std per sub-layer ({len(layers)}), got "
             f"{len(mean)} and {len(std)}"
@@ -391,7 +392,7 @@ def RecurrentLIF(
 
     - `layers`: sizes of the stacked layers.
     - `n_spikes`, `t_max`, `params`: as for [`eventsnn.LIF`][].
-    - `mean`, `std`: one per layer.
+    - `mean`, `std`: one per layer (further entries are ignored, as in jaxsnn).
     - `duplication`, `v_init`: as for [`eventsnn.LIF`][].
 
     **Returns:**
