@@ -245,3 +245,106 @@ def test_stax_model_and_example_libraries_optimiser(problem):
         jax.tree.leaves(again.w), jax.tree.leaves(imnn.state.w), strict=True
     ):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fit_from_the_derivative_of_the_mean(h):
+    """IMNN issue 10: with only ∂⟨d⟩/∂θ (additive noise, d = θ₀w + θ₁v + n), the
+    summaries, F, loss gradient and a fit equal those from per-simulation
+    derivatives (all equal to ∂⟨d⟩/∂θ), with the mean derivative never copied
+    n_d times."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from imnn_data import GradientIMNN, NumericalGradientIMNN
+
+    w = jnp.linspace(0.5, 1.5, 12).reshape(3, 4)
+    v = jnp.cos(jnp.arange(12.0)).reshape(3, 4)
+    θ_fid = jnp.array([0.2, -0.1])
+
+    def sim(key, θ):
+        return θ[0] * w + θ[1] * v + jax.random.normal(key, (3, 4))
+
+    keys = jax.random.split(jax.random.key(5), 200)
+    fid = jax.vmap(lambda k: sim(k, θ_fid))(keys)
+    mean_der = jnp.stack([w, v], -1)  # (3, 4, 2)
+    per_sim = jnp.broadcast_to(mean_der, (200, 3, 4, 2))
+    model = h.Flat(12, jax.random.key(6))
+    args = (200, 200, 2, 2, (3, 4), θ_fid, model, optax.adam(1e-3), jax.random.key(0))
+    a = GradientIMNN(*args, fid, mean_der, derivative_of_mean=True)
+    b = GradientIMNN(*args, fid, per_sim)
+    xa, dxa = a.get_summaries()
+    xb, dxb = b.get_summaries()
+    np.testing.assert_allclose(xa, xb, rtol=1e-6)
+    np.testing.assert_allclose(dxa, dxb, rtol=1e-5, atol=1e-6)
+    a.fit(10.0, 0.1, min_iterations=0, patience=1000, max_iterations=30)
+    b.fit(10.0, 0.1, min_iterations=0, patience=1000, max_iterations=30)
+    np.testing.assert_allclose(a.history["detF"], b.history["detF"], rtol=1e-4)
+    np.testing.assert_allclose(a.F, b.F, rtol=1e-4)
+    # unpaired simulations at θ ∓ δθ/2 (different seeds) estimate the same
+    # derivative of the mean summary
+    δθ = jnp.array([0.2, 0.2])
+    shifts = jnp.stack([-jnp.diag(δθ) / 2, jnp.diag(δθ) / 2])  # (2, p, p)
+    other = jax.random.split(jax.random.key(7), 200 * 4).reshape(200, 2, 2)
+    nder = jax.vmap(
+        lambda ks: jax.vmap(jax.vmap(lambda k, s: sim(k, θ_fid + s)))(ks, shifts)
+    )(other)
+    num = NumericalGradientIMNN(*args, fid, nder, δθ)
+    _, dxn = num.get_summaries()
+    np.testing.assert_allclose(dxn.mean(0), dxa.mean(0), atol=0.25)
+    with pytest.raises(ValueError, match=r"derivative of the mean simulation"):
+        GradientIMNN(*args, fid, per_sim, derivative_of_mean=True)
+
+
+def test_early_stopping_on_r(problem):
+    """`r_tolerance`: patience runs out only once r has converged."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from imnn_data import GradientIMNN
+
+    def make():
+        return GradientIMNN(
+            problem["n_s"],
+            problem["n_d"],
+            2,
+            2,
+            (3, 4),
+            jnp.array([0.0, 1.0]),
+            problem["model"],
+            optax.adam(1e-2),
+            jax.random.key(0),
+            problem["fid"],
+            problem["der"],
+            problem["vfid"],
+            problem["vder"],
+        )
+
+    plain = make()
+    plain.fit(10.0, 0.1, patience=5, min_iterations=5, max_iterations=300)
+    n_plain = len(plain.history["detF"])
+    assert n_plain < 300  # det F stalls on this small set
+    strict = make()
+    strict.fit(
+        10.0, 0.1, patience=5, min_iterations=5, max_iterations=300, r_tolerance=0.0
+    )
+    assert len(strict.history["detF"]) == 300  # r never reaches 0: no early stop
+    loose = make()
+    loose.fit(
+        10.0, 0.1, patience=5, min_iterations=5, max_iterations=300, r_tolerance=1e9
+    )
+    assert len(loose.history["detF"]) == n_plain
+    # in between: the stop comes at the first stall after r <= tolerance
+    tol = float(np.median(strict.history["val_r"]))
+    mid = make()
+    mid.fit(
+        10.0, 0.1, patience=5, min_iterations=5, max_iterations=300, r_tolerance=tol
+    )
+    n = len(mid.history["detF"])
+    r = mid.history["val_r"]
+    assert n_plain <= n <= 300
+    counted = [i for i in range(n) if i > 5 and r[i] <= tol]
+    assert n == 300 or len(counted) >= 5
+    with pytest.raises(ValueError, match="r_tolerance"):
+        make().fit(10.0, 0.1, r_tolerance=-1.0)

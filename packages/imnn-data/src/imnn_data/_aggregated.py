@@ -214,6 +214,7 @@ class _AggregatedIMNN(_IMNN):
         bar = _ProgressBar(print_rate, max_iterations)
         i = pc = 0
         nan = False
+        r_tol = getattr(self, "_r_tolerance", float("inf"))
         try:
             while pc < patience and i < max_iterations:
                 rng, k_train, k_val = split3(rng)
@@ -225,15 +226,15 @@ class _AggregatedIMNN(_IMNN):
                 if self.validate:
                     vouts = self._forward(new_w, True, k_val)
                     vrow = np.asarray(stats_fn(vouts, λ_, α_))
-                    detF, ref_w = vrow[0], new_w
+                    detF, ref_w, r = vrow[0], new_w, vrow[4]
                 else:
-                    vrow, detF, ref_w = nan_row, row[0], w
+                    vrow, detF, ref_w, r = nan_row, row[0], w, row[4]
                 rows.append(row)
                 vrows.append(vrow)
                 finite = bool(finite)
                 if finite and detF > max_detF:
                     max_detF, best_w, pc = float(detF), ref_w, 0
-                elif i > min_iterations:
+                elif i > min_iterations and r <= r_tol:
                     pc += 1
                 w = new_w
                 i += 1

@@ -38,6 +38,14 @@ class GradientIMNN(InMemoryData, _IMNN):
         the same shapes (both or neither).
     - `mesh`: optional `jax.sharding.Mesh`; the simulations are then sharded along
         its first axis and the fit runs on all its devices.
+    - `derivative_of_mean`: fit from the derivative of the mean simulation alone
+        (the original's issue 10): `derivative` (and `validation_derivative`) is
+        then `∂⟨d⟩/∂θ` of shape `(*input_shape, n_params)`, used for each of the
+        first `n_d` simulations (take `n_d = n_s`). Exact where the parameters
+        only move the mean (`d = m(θ) + noise` with noise independent of `θ`);
+        otherwise use [`imnn_data.NumericalGradientIMNN`][], whose simulations
+        at `θ ∓ δθ/2` need not share seeds (only the mean of the summaries'
+        differences enters F).
     """
 
     def __init__(
@@ -58,6 +66,7 @@ class GradientIMNN(InMemoryData, _IMNN):
         | None = None,
         *,
         mesh: Mesh | None = None,
+        derivative_of_mean: bool = False,
     ):
         super().__init__(
             n_s,
@@ -71,13 +80,26 @@ class GradientIMNN(InMemoryData, _IMNN):
             key_or_state,
         )
         self.mesh = mesh
+        if not isinstance(derivative_of_mean, bool):
+            raise TypeError(
+                "`derivative_of_mean` must be a bool, got "
+                f"{type(derivative_of_mean).__name__}"
+            )
+        self.derivative_of_mean = derivative_of_mean
         self._set_data(fiducial, derivative, validation_fiducial, validation_derivative)
 
     def _set_data(
         self, fiducial, derivative, validation_fiducial, validation_derivative
     ) -> None:
-        der_shape = (self.n_d, *self.input_shape, self.n_params)
-        hint = "derivatives are (n_d, *input_shape, n_params)"
+        if self.derivative_of_mean:
+            der_shape = (*self.input_shape, self.n_params)
+            hint = (
+                "with derivative_of_mean=True it is the derivative of the mean "
+                "simulation, (*input_shape, n_params)"
+            )
+        else:
+            der_shape = (self.n_d, *self.input_shape, self.n_params)
+            hint = "derivatives are (n_d, *input_shape, n_params)"
         self._set_arrays(
             fiducial,
             derivative,
@@ -89,9 +111,10 @@ class GradientIMNN(InMemoryData, _IMNN):
 
     def _summaries(self, w, data, key):
         fiducial, derivative = data
-        x_d, dx = jax.vmap(lambda d, t: value_and_chain(self.model, w, d, t))(
-            fiducial[: self.n_d], derivative
-        )
+        x_d, dx = jax.vmap(
+            lambda d, t: value_and_chain(self.model, w, d, t),
+            in_axes=(0, None if self.derivative_of_mean else 0),
+        )(fiducial[: self.n_d], derivative)
         if self.n_d == self.n_s:
             return x_d, dx
         x_rest = batch_apply(self.model, w, fiducial[self.n_d :])

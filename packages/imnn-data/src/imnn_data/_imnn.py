@@ -286,6 +286,8 @@ class _IMNN:
         max_iterations: int = int(1e5),
         print_rate: int | None = None,
         best: bool = True,
+        *,
+        r_tolerance: float | None = None,
     ) -> None:
         """Fit the network by maximising the Fisher information.
 
@@ -306,6 +308,11 @@ class _IMNN:
         - `print_rate`: update a progress bar every `print_rate` iterations
             (`None`: no bar).
         - `best`: keep the weights with the largest det F (else the final ones).
+        - `r_tolerance`: stop early on the regularisation coefficient `r` as well:
+            patience only runs out while `r <= r_tolerance` (the covariance has
+            converged to the identity), so a fit whose det F has stalled keeps
+            going while `r` is still large. `None` (default): det F alone, as the
+            original.
 
         **Returns:**
 
@@ -321,7 +328,13 @@ class _IMNN:
         if print_rate is not None:
             print_rate = check_int(print_rate, "print_rate")
         best = check_bool(best, "best")
+        r_tol = (
+            math.inf if r_tolerance is None else check_float(r_tolerance, "r_tolerance")
+        )
+        if not r_tol >= 0:
+            raise ValueError(f"`r_tolerance` must be >= 0, got {r_tolerance!r}")
         rng = self._check_key(rng, "rng")
+        self._r_tolerance = r_tol
         result = self._run_fit(
             λ, α, rng, patience, min_iterations, max_iterations, print_rate
         )
@@ -357,6 +370,7 @@ class _IMNN:
             jnp.asarray(min_iterations),
             jnp.asarray(max_iterations),
             jnp.asarray(print_rate or 1),
+            jnp.asarray(getattr(self, "_r_tolerance", math.inf), dtype),
         )
         carry = jax.block_until_ready(carry)
         bar.close(carry)
@@ -380,6 +394,7 @@ class _IMNN:
             min_iterations,
             max_iterations,
             print_rate,
+            r_tol,
         ):
             dtype = max_detF.dtype
             hist = jnp.full((bucket, 2, len(HISTORY_KEYS)), jnp.nan, dtype)
@@ -396,15 +411,16 @@ class _IMNN:
                 if validate:
                     _, vstats = self._value(new_w, val_data, k_val, λ, α)
                     vrow = jnp.stack(vstats).astype(dtype)
-                    detF, ref_w = vstats.detF, new_w
+                    detF, ref_w, r = vstats.detF, new_w, vstats.r
                 else:
                     vrow = jnp.full_like(row, jnp.nan)
-                    detF, ref_w = stats.detF, w
+                    detF, ref_w, r = stats.detF, w, stats.r
                 hist = hist.at[i].set(jnp.stack([row, vrow]))
                 improved = finite & (detF > max_detF)
                 max_detF = jnp.where(improved, detF.astype(dtype), max_detF)
                 best_w = _tree_where(improved, ref_w, best_w)
-                pc = jnp.where(improved, 0, jnp.where(i > min_iterations, pc + 1, pc))
+                waiting = (i > min_iterations) & (r <= r_tol)
+                pc = jnp.where(improved, 0, jnp.where(waiting, pc + 1, pc))
                 w = _tree_where(finite, new_w, w)
                 opt_state = _tree_where(finite, new_opt, opt_state)
                 if with_bar:

@@ -91,12 +91,19 @@ class InMemoryData:
             validation_derivative,
             ((self.n_s, *self.input_shape), der_shape),
             hint,
-            lambda v, s, n, h: place(v, s, n, self.mesh, h),
+            lambda v, s, n, h: place(v, s, n, self._mesh_for(n), h),
         )
         self.fiducial, self.derivative = train
         self.validate = val is not None
         if val is not None:
             self.validation_fiducial, self.validation_derivative = val
+
+    def _mesh_for(self, name: str) -> Mesh | None:
+        """The mesh to shard an array over (a derivative of the mean, one array
+        for every simulation, is replicated instead)."""
+        if getattr(self, "derivative_of_mean", False) and name.endswith("derivative"):
+            return None
+        return self.mesh
 
     def _data(self, validate: bool):
         if validate:

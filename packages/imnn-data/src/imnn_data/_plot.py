@@ -31,28 +31,39 @@ def plot_history(
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(3, 1, sharex=True, figsize=figsize)
-        plt.subplots_adjust(hspace=0.05)
+        if figsize == (5, 15):  # the original's default: too tall to read
+            figsize = (7, 9)
+        fig, ax = plt.subplots(3, 1, sharex=True, figsize=figsize, layout="constrained")
+        fig.suptitle("IMNN fitting history")
     ax = list(ax)
     if len(ax) < 3:
         raise ValueError(f"`ax` must hold 3 matplotlib axes, got {len(ax)}")
     n = len(history["detF"])
     epochs = np.arange(n)
-    ax[0].plot(epochs, history["detF"], color=colour, label=f"{label} training")
+    prefix = f"{label} " if label else ""
+    ax[0].plot(epochs, history["detF"], color=colour, label=f"{prefix}fitting set")
     if validate and len(history["val_detF"]):
         ax[0].plot(
             epochs,
             history["val_detF"],
             color=colour,
             linestyle="dotted",
-            label=f"{label} validation",
+            label=f"{prefix}validation set",
         )
     if expected_detF is not None:
         ax[0].axhline(
-            expected_detF, color="black", linestyle="dashed", label="expected |F|"
+            expected_detF,
+            color="black",
+            linestyle="dashed",
+            label=f"analytic |F| = {expected_detF:g}",
         )
-    ax[0].set_ylabel(r"$|{\bf F}|$")
-    ax[0].legend(frameon=False, ncol=ncol)
+        ax[0].set_title(
+            "|F| estimated on a finite set can exceed the analytic value: the\n"
+            "network is fitted to those simulations (sampling noise, an upward bias)",
+            fontsize="small",
+        )
+    ax[0].set_ylabel(r"Fisher information $|{\bf F}|$")
+    ax[0].legend(frameon=False, ncol=ncol, fontsize="small")
     ax[1].plot(epochs, history["detC"], color=colour, label=r"$|{\bf C}|$")
     ax[1].plot(
         epochs,
@@ -62,22 +73,49 @@ def plot_history(
         label=r"$|{\bf C}^{-1}|$",
     )
     if validate and len(history["val_detC"]):
-        ax[1].plot(epochs, history["val_detC"], color=colour, linestyle="dotted")
-        ax[1].plot(epochs, history["val_detinvC"], color=colour, linestyle=(0, (1, 4)))
-    ax[1].axhline(1.0, color="black", linestyle="dashed")
+        ax[1].plot(
+            epochs,
+            history["val_detC"],
+            color=colour,
+            linestyle="dotted",
+            label=r"$|{\bf C}|$ validation",
+        )
+        ax[1].plot(
+            epochs,
+            history["val_detinvC"],
+            color=colour,
+            linestyle=(0, (1, 4)),
+            label=r"$|{\bf C}^{-1}|$ validation",
+        )
+    ax[1].axhline(1.0, color="black", linestyle="dashed", label="target 1")
     if n and np.all(np.asarray(history["detC"]) > 0):
         ax[1].set_yscale("log")
-    ax[1].set_ylabel(r"$|{\bf C}|$ and $|{\bf C}^{-1}|$")
-    ax[1].legend(frameon=False)
-    ax[2].plot(epochs, history["Λ2"], color=colour, label=r"$\Lambda_2$")
+    ax[1].set_ylabel("covariance of\nthe summaries")
+    ax[1].legend(frameon=False, fontsize="small", ncol=2)
+    ax[2].plot(epochs, history["Λ2"], color=colour, label=r"$\Lambda_2$ (fitting set)")
     if validate and len(history["val_Λ2"]):
-        ax[2].plot(epochs, history["val_Λ2"], color=colour, linestyle="dotted")
-    ax[2].set_ylabel(r"$\Lambda_2$")
-    ax[2].set_xlabel("iterations")
+        ax[2].plot(
+            epochs,
+            history["val_Λ2"],
+            color=colour,
+            linestyle="dotted",
+            label=r"$\Lambda_2$ (validation)",
+        )
+    ax[2].set_ylabel(r"regulariser $\Lambda_2$")
+    ax[2].set_xlabel("iteration")
     if len(ax) < 4:
         ax.append(ax[2].twinx())
-    ax[3].plot(epochs, history["r"], color=colour, linestyle="dashed", label="$r$")
-    ax[3].set_ylabel("$r$")
+    ax[3].plot(
+        epochs,
+        history["r"],
+        color="grey",
+        linestyle="dashed",
+        label="$r$ (regulariser weight, right axis)",
+    )
+    ax[3].set_ylabel("regulariser weight $r$")
+    lines = ax[2].get_lines() + ax[3].get_lines()
+    ax[2].legend(lines, [ln.get_label() for ln in lines], frameon=False,
+                 fontsize="small")  # fmt: skip
     if filename is not None:
         ax[0].figure.savefig(filename, bbox_inches="tight", transparent=True)
     return ax
