@@ -38,8 +38,9 @@ def test_history_figure_is_labelled_and_not_clipped(tmp_path):
     # the twin axis's r is in the legend of the bottom panel
     bottom = [t.get_text() for t in ax[2].get_legend().get_texts()]
     assert any(label.startswith("$r$") for label in bottom) and len(bottom) == 3
-    fig.savefig(tmp_path / "history.png", dpi=80)
-    # nothing clipped: every label lies inside the figure
+    fig.savefig(tmp_path / "history.png")
+    # nothing clipped: every label lies inside the figure (as laid out at its dpi)
+    fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # pyright: ignore[reportAttributeAccessIssue]
     box = fig.bbox
     for a in ax:
