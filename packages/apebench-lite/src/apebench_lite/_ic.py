@@ -42,6 +42,14 @@ def _irfft(coef, d, n):
     return jnp.fft.irfftn(coef, s=(n,) * d, axes=axes)
 
 
+@eqx.filter_jit
+def _shaped(generator, num_points: int, *draws):
+    """`generator._shape(num_points, *draws)`: the deterministic part of a draw,
+    compiled once per generator and grid (an eager draw runs one program, not one
+    compiled kernel per operation)."""
+    return generator._shape(num_points, *draws)
+
+
 class RandomTruncatedFourierSeries(AbstractICGenerator):
     """Sum of modes `|k_d| <= cutoff` with amplitudes U(-1, 1) and phases U(0, 2 pi).
 
@@ -66,11 +74,16 @@ class RandomTruncatedFourierSeries(AbstractICGenerator):
         amp = uniform(amp_key, shape, -1.0, 1.0)
         phase = uniform(phase_key, shape, 0.0, 2 * np.pi)
         low, high = (0.0, 0.0) if self.zero_mean else self.offset_range
-        offset = uniform(offset_key, (1,), low, high)[0]
+        offset = uniform(offset_key, (1,), low, high)
+        return _shaped(self, num_points, amp, phase, offset)
+
+    def _shape(self, num_points, amp, phase, offset):
+        d = self.num_spatial_dims
+        shape = amp.shape
         coef = amp * jnp.exp(1j * phase) * low_pass_mask(d, num_points, self.cutoff)
         is_mean = np.zeros(shape, bool)
         is_mean[(0,) * (d + 1)] = True
-        coef = jnp.where(is_mean, offset, coef)
+        coef = jnp.where(is_mean, offset[0], coef)
         coef = coef * coef_extraction_scaling(d, num_points)
         u = _irfft(coef, d, num_points)
         return _normalise(u, False, self.max_one)
@@ -86,7 +99,10 @@ class DiffusedNoise(AbstractICGenerator):
 
     def __call__(self, num_points, *, key):
         d = self.num_spatial_dims
-        noise = normal(key, (1,) + (num_points,) * d)
+        return _shaped(self, num_points, normal(key, (1,) + (num_points,) * d))
+
+    def _shape(self, num_points, noise):
+        d = self.num_spatial_dims
         k = integer_wavenumbers(d, num_points) * 2 * np.pi
         damp = np.exp(-self.intensity * np.sum(k**2, axis=0))
         axes = tuple(range(-d, 0))
@@ -106,7 +122,11 @@ class GaussianRandomField(AbstractICGenerator):
         d = self.num_spatial_dims
         shape = (1, *spectral_shape(d, num_points))
         k_re, k_im = split_key(key, 2)
-        noise = normal(k_re, shape) + 1j * normal(k_im, shape)
+        return _shaped(self, num_points, normal(k_re, shape), normal(k_im, shape))
+
+    def _shape(self, num_points, noise_re, noise_im):
+        d = self.num_spatial_dims
+        noise = noise_re + 1j * noise_im
         k = np.sqrt(np.sum((integer_wavenumbers(d, num_points) * 2 * np.pi) ** 2, 0))
         k[(0,) * d] = 1.0
         amp = k ** (-self.powerlaw_exponent / 2)
@@ -127,10 +147,14 @@ class ClampingICGenerator(AbstractICGenerator):
         return self.ic_gen.num_spatial_dims
 
     def __call__(self, num_points, *, key):
-        u = self.ic_gen(num_points, key=key)
-        low, high = self.limits
-        lo, hi = u.min(), u.max()
-        return low + (u - lo) / (hi - lo) * (high - low)
+        return _clamp(self.ic_gen(num_points, key=key), self.limits)
+
+
+@eqx.filter_jit
+def _clamp(u, limits):
+    low, high = limits
+    lo, hi = u.min(), u.max()
+    return low + (u - lo) / (hi - lo) * (high - low)
 
 
 class RandomMultiChannelICGenerator(AbstractICGenerator):
@@ -170,6 +194,10 @@ class RandomGaussianBlobs(AbstractICGenerator):
         pos = length * uniform(pos_key, (self.num_blobs, d), lo, hi)
         vlo, vhi = self.variance_range
         var = length**2 * uniform(var_key, (self.num_blobs,), vlo, vhi)
+        return _shaped(self, num_points, pos, var)
+
+    def _shape(self, num_points, pos, var):
+        d, length = self.num_spatial_dims, self.domain_extent
         x = grid(d, length, num_points)
         diff = x[None] - pos.reshape((self.num_blobs, d) + (1,) * d)
         r2 = jnp.einsum("bd...,bd...->b...", diff, diff)
