@@ -135,6 +135,32 @@ def streaming(steps):
     return out
 
 
+def chunk_table(ne, ni, duration, steps, sizes=(64, 256, 1024, 2048, 4096, 8192, None)):
+    """The default chunk's measurement: COBA's second run and a single LIF at
+    several chunk lengths (None: the default), plus the default with the bar."""
+    rows = {}
+    for K in sizes:
+        net = ds.EINet(ne, ni)
+        runner = ds.DSRunner(
+            net, monitors={"E.spike": ds.Monitor(net.E.spike, spikes=True)},
+            progress_bar=False, chunk_size=K,
+        )  # fmt: skip
+        runner.run(duration)
+        row = {"coba_second_s": _best(lambda r=runner: r.run(duration))}
+        row["coba_chunk"] = runner.chunk_steps
+        if K is None:
+            runner.progress_bar = True
+            row["coba_with_bar_s"] = _best(lambda r=runner: r.run(duration))
+            row["coba_with_bar_chunk"] = runner.chunk_steps
+        lif = ds.DSRunner(_Wrap("exp_auto"), progress_bar=False, chunk_size=K)
+        lif.run(steps * 0.1)
+        row["lif_s"] = _best(lambda r=lif: r.run(steps * 0.1), 5)
+        row["lif_chunk"] = lif.chunk_steps
+        rows["default" if K is None else str(K)] = row
+        print(f"  chunk {K or 'default'}: {row}")
+    return rows
+
+
 # --------------------------------------------------------------------- BrainPy
 def brainpy_cases(ne, ni, duration, steps):
     import brainpy as bp  # pyright: ignore[reportMissingImports]
@@ -208,6 +234,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (seconds)")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--chunks", action="store_true",
+        help="only the chunk-length table (COBA 2nd run, single LIF, 64..8192)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     ne, ni, duration = (320, 80, 100.0) if args.quick else (3200, 800, 1000.0)
     steps = 100_000 if args.quick else 1_000_000
@@ -215,6 +245,12 @@ def main(argv=None):
         "machine": f"{os.cpu_count()} CPU cores, jax {jax.__version__}"
     }
     print(f"dsrunner benchmark ({'quick' if args.quick else 'full'}); {res['machine']}")
+    if args.chunks:
+        res["chunks"] = chunk_table(ne, ni, duration, steps // 10)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(res, f, indent=2)
+        return res
     res["coba"] = coba_dsrunner(ne, ni, duration)
     c = res["coba"]
     print(f"COBA {ne + ni} neurons, {duration:g} ms ({duration / 0.1:.0f} steps):")
