@@ -392,3 +392,9 @@ def test_dyn_vars_outside_the_model_are_carried():
     np.testing.assert_allclose(counter.value, 15.0)
     with pytest.raises(bp.RunningError, match="dyn_vars to hold dsrunner Variables"):
         bp.DSRunner(Count(), dyn_vars=[jnp.zeros(1)])
+
+
+def test_inputs_are_batching_warns_instead_of_being_ignored():
+    runner = bp.DSRunner(bp.LIF(2), progress_bar=False)
+    with pytest.warns(UserWarning, match="inputs_are_batching=True is not used"):
+        runner.run(0.5, inputs_are_batching=True)

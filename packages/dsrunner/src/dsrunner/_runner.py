@@ -792,7 +792,9 @@ class DSRunner(BrainPyObject):
         - `eval_time`: also return the wall time of the run.
         - `shared_args`: extra values for `share`; floats and arrays are traced
             (new values reuse the compiled code), bools/ints/strings are static.
-        - `inputs_are_batching`: accepted for compatibility; ignored.
+        - `inputs_are_batching`: no longer used (as in BrainPy): the target's mode
+            says whether inputs have a batch axis; a value other than `None`
+            warns.
 
         **Returns:**
 
@@ -800,6 +802,13 @@ class DSRunner(BrainPyObject):
         `(running_time, outputs)` with `eval_time=True`. Monitors are in
         `self.mon`, with the time labels in `self.mon['ts']`.
         """
+        if inputs_are_batching is not None:
+            warn_user(
+                f"inputs_are_batching={inputs_are_batching!r} is not used: the "
+                f"target's mode ({self.target.mode!r}) says whether run inputs have "
+                "a batch axis; drop the argument",
+                UserWarning,
+            )
         shared_args = dict(shared_args or {})
         for k in ("t", "i", "dt"):
             if k in shared_args:
