@@ -1,6 +1,7 @@
 """Aggregation: summaries computed `n_per_device` at a time over a mesh of devices,
 gradients by the chain rule through the summaries with one VJP per batch."""
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -279,7 +280,13 @@ class HostArrays:
         cache,
     ) -> None:
         if prefetch is not None:
-            check_int(prefetch, "prefetch")
+            if (
+                isinstance(prefetch, int)
+                and not isinstance(prefetch, bool)
+                and prefetch == -1
+            ):
+                prefetch = 2  # tf.data.AUTOTUNE: double buffering
+            prefetch = check_int(prefetch, "prefetch", minimum=0)
         if not isinstance(cache, bool):
             raise TypeError(f"`cache` must be a bool, got {type(cache).__name__}")
         self.prefetch, self.cache = prefetch, cache
@@ -302,9 +309,18 @@ class HostArrays:
         raise NotImplementedError
 
     def _host_batches(self, kind: str, validate: bool) -> Iterator[Any]:
+        """The batches put on the mesh; with `prefetch = k` the next `k` batches
+        are already being transferred (asynchronously) while one is computed on."""
         data = self._host[validate][kind]
-        for i in range(len(jax.tree.leaves(data)[0])):
-            yield self._put(jax.tree.map(lambda a, i=i: a[i], data))
+        n = len(jax.tree.leaves(data)[0])
+        ahead = self.prefetch or 0
+        queue: deque[Any] = deque()
+        i = 0
+        while i < n or queue:
+            while i < n and len(queue) <= ahead:
+                queue.append(self._put(jax.tree.map(lambda a, i=i: a[i], data)))
+                i += 1
+            yield queue.popleft()
 
     def _batches(self, kind: str, validate: bool, key: Any) -> Iterator[Any]:
         if not self.cache:

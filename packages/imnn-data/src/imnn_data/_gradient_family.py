@@ -66,8 +66,10 @@ class AggregatedGradientIMNN(HostArrays, _GradientFamily):
     - `devices`: list of devices to spread each batch over.
     - `n_per_device`: simulations per device per batch; `n_d` and `n_s - n_d`
         must be multiples of `len(devices) * n_per_device`.
-    - `prefetch`: accepted for compatibility (host data is transferred batch by
-        batch, asynchronously).
+    - `prefetch`: number of batches transferred to the devices ahead of the one
+        being computed on (overlapping host-to-device copies with compute; the
+        original's `tf.data` prefetch). `None` or 0: one at a time;
+        `tf.data.AUTOTUNE` (-1): 2.
     - `cache`: keep the batches on the devices after the first transfer (faster
         where they fit).
     """

@@ -18,8 +18,15 @@ _TF: Any = None
 
 def _import_tf() -> Any:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-
+    try:
+        import tensorflow as tf
+    except ImportError as e:
+        raise ImportError(
+            "TFRecords and the tf.data helpers need TensorFlow, an optional extra of "
+            "imnn-data: `pip install 'imnn-data[tfrecords]'` (or tensorflow-cpu). "
+            "Everything else, the Dataset classes fed by iterators of numpy batches "
+            "included, works without it"
+        ) from e
     return tf
 
 
