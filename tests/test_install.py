@@ -79,7 +79,7 @@ def test_wheels_of_core_and_one_plugin_install_side_by_side(venv, tmp_path):
     path, env = venv
     dist = tmp_path / "dist"
     wheel_cmd = "pip wheel --no-deps -w dist ./packages/core ./packages/lenia-runner"
-    args = wheel_cmd.split()
+    args = [str(a) for a in wheel_cmd.split()]
     args[args.index("dist")] = str(dist)
     subprocess.run(
         [str(path / "bin" / "python"), "-m", *args, "-q"],
@@ -130,6 +130,7 @@ def test_wheels_of_core_and_one_plugin_install_side_by_side(venv, tmp_path):
 @needs_uv
 def test_installing_everything_from_the_clone_resolves(venv):
     """`pip install ./packages/*`: the meta-package's pins are met by the clone."""
+    assert UV is not None
     path, env = venv
     packages = sorted(str(p) for p in (ROOT / "packages").iterdir() if p.is_dir())
     result = subprocess.run(

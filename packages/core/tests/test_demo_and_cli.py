@@ -118,6 +118,7 @@ def test_cli_demo_one_bar_per_demo_and_quiet_native_logs(
 
     def demo(outdir, *, quick=False):
         seen["tf"] = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+        seen["onednn"] = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
         seen["bar_disabled"] = tqdm(range(3)).disable
         return "done"
 
@@ -128,12 +129,13 @@ def test_cli_demo_one_bar_per_demo_and_quiet_native_logs(
 
     registry.register(Plugin(), name="p")
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     assert main(["demo", "--out", str(tmp_path)], registry=registry) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0] == "[1/2] a: first"
     assert "[2/2] b: second" in captured.out
     assert "rollax demo" not in captured.err  # no outer progress bar
-    assert seen == {"tf": "3", "bar_disabled": False}
+    assert seen == {"tf": "3", "onednn": "0", "bar_disabled": False}
 
     code = main(["demo", "--out", str(tmp_path), "--no-progress"], registry=registry)
     assert code == 0

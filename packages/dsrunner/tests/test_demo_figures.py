@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.image as mpimg
 import numpy as np
 
 from dsrunner._demo import raster_figure
@@ -36,5 +37,5 @@ def test_raster_figure_labels_subsample_and_rates(tmp_path):
     for line in ax_rate.get_lines():
         assert 15 < np.mean(line.get_ydata()) < 25
     fig.savefig(tmp_path / "raster.png")
-    image = matplotlib.image.imread(tmp_path / "raster.png")
+    image = mpimg.imread(tmp_path / "raster.png")
     assert image.std() > 0.05  # not blank

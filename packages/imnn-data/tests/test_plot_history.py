@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.image as mpimg
 import numpy as np
 
 from imnn_data._plot import plot_history
@@ -49,5 +50,5 @@ def test_history_figure_is_labelled_and_not_clipped(tmp_path):
                 extent = text.get_window_extent(renderer)
                 assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text
                 assert box.y0 - 1 <= extent.y0 and extent.y1 <= box.y1 + 1, text
-    image = matplotlib.image.imread(tmp_path / "history.png")
+    image = mpimg.imread(tmp_path / "history.png")
     assert image[..., :3].std() > 0.05

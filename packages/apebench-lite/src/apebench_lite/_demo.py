@@ -30,7 +30,6 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
         melt_metrics,
         plot_loss,
         plot_metrics,
-        plot_spatio_temporal,
     )
 
     outdir = Path(outdir)
@@ -75,10 +74,7 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
 
     ref = np.asarray(scenario.get_ref_sample_data()[0])
     pred = np.asarray(df["sample_rollout_000"].iloc[0])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
-    plot_spatio_temporal(ref, ax=axes[0], title="reference")
-    plot_spatio_temporal(pred, ax=axes[1], title=f"{net} (seed 0)")
-    fig.tight_layout()
+    fig = rollout_figure(ref, pred, f"{net} (seed 0)", scenario.get_scenario_name())
     fig.savefig(outdir / "rollout.png", dpi=100)
     plt.close(fig)
 
@@ -106,3 +102,38 @@ DEMO = rollax.Demo(
     description="train a conv net emulator of 1-D advection and test its rollout",
     run=run_demo,
 )
+
+
+def rollout_figure(ref, pred, model: str, scenario: str):
+    """Reference, emulator and their difference as space-time pictures.
+
+    **Arguments:**
+
+    - `ref`, `pred`: trajectories `(T, C, N)` (the first channel is drawn).
+    - `model`: the emulator's name, for its panel's title.
+    - `scenario`: the scenario's name, for the figure's title.
+
+    **Returns:**
+
+    The matplotlib figure (three panels with colour bars).
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ._utils import plot_spatio_temporal
+
+    ref, pred = np.asarray(ref), np.asarray(pred)
+    n = min(len(ref), len(pred))
+    if len(ref) != len(pred):  # with or without the initial state: align the ends
+        ref, pred = ref[-n:], pred[-n:]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), layout="constrained")
+    plot_spatio_temporal(ref, ax=axes[0], title="reference solver")
+    plot_spatio_temporal(pred, ax=axes[1], title=f"emulator {model}")
+    diff = pred - ref
+    lim = float(np.abs(diff).max()) or 1.0
+    plot_spatio_temporal(diff, ax=axes[2], vlim=(-lim, lim),
+                         title="difference (emulator - reference)")  # fmt: skip
+    for ax, label in zip(fig.axes[3:], ("u", "u", "error"), strict=False):
+        ax.set_ylabel(label)
+    fig.suptitle(f"{scenario}: one test trajectory (x: time step, y: grid point)")
+    return fig

@@ -70,21 +70,7 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
 
     recording = list(result.last_recording or [])
     rec = [jax.tree.map(lambda a: a[0], layer) for layer in recording]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    n_in, n_hid, _ = result.sizes
-    colours = {"input": "tab:blue", "hidden": "tab:orange", "output": "tab:red"}
-    seen = set()
-    for layer in rec:
-        idx = np.asarray(layer.idx)
-        t = np.asarray(layer.time) * 1e3
-        for i, ti in zip(idx, t, strict=True):
-            if i < 0 or (int(i), float(ti)) in seen:
-                continue
-            seen.add((int(i), float(ti)))
-            group = "input" if i < n_in else "hidden" if i < n_in + n_hid else "output"
-            ax.plot(ti, i, "|", color=colours[group], ms=6)
-    ax.set(xlabel="time (ms)", ylabel="global neuron index", title="spike raster")
-    fig.tight_layout()
+    fig = raster_figure(rec, result.sizes)
     fig.savefig(outdir / "raster.png", dpi=100)
     plt.close(fig)
 
@@ -103,3 +89,42 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
         f"Yin-Yang 5-{result.sizes[1]}-3 EventProp: test accuracy "
         f"{result.test_accuracy:.3f} after {len(hist)} epoch(s){extra}"
     )
+
+
+def raster_figure(recording, sizes):
+    """Spike raster of one sample: input, hidden and output spikes in colour.
+
+    **Arguments:**
+
+    - `recording`: per layer, the events of one sample (`.idx` global neuron
+        indices, -1 for unused slots; `.time` in s).
+    - `sizes`: `(n_inputs, n_hidden, n_outputs)`.
+
+    **Returns:**
+
+    The matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    n_in, n_hid, n_out = sizes
+    groups = {
+        "input": ("tab:blue", 0),
+        "hidden": ("tab:orange", n_in),
+        "output": ("tab:red", n_in + n_hid),
+    }
+    points: dict[str, set[tuple[int, float]]] = {g: set() for g in groups}
+    for layer in recording:
+        for i, ti in zip(np.asarray(layer.idx), np.asarray(layer.time), strict=True):
+            if i < 0 or not np.isfinite(ti):
+                continue
+            group = "input" if i < n_in else "hidden" if i < n_in + n_hid else "output"
+            points[group].add((int(i), float(ti) * 1e3))
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    for group, (colour, _) in groups.items():
+        pts = np.array(sorted(points[group]), dtype=float).reshape(-1, 2)
+        ax.scatter(pts[:, 1], pts[:, 0], marker="|", s=60, color=colour,
+                   label=f"{group} ({len(pts)} spikes)")  # fmt: skip
+    ax.set(xlabel="time (ms)", ylabel="neuron (0-4 input, then hidden, output)")
+    ax.set_title(f"Spikes of one Yin-Yang test sample ({n_in}-{n_hid}-{n_out} network)")
+    ax.legend(loc="upper right", framealpha=0.9)
+    return fig
