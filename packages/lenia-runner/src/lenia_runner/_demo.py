@@ -61,8 +61,16 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
             stats_fn,
         )  # fmt: skip
         col = 0
-    frames = np.asarray(cells[:, col])[:: 1 if quick else 2]
-    render_gif(outdir / "best.gif", frames, fps=20, pixel_size=2)
+    every = 1 if quick else 2
+    frames = np.asarray(cells[:, col])[::every]
+    render_gif(
+        outdir / "best.gif",
+        frames,
+        fps=20,
+        title=f"Lenia, Orbium rule: best of {nb_init} Perlin initial states",
+        steps=range(0, len(frames) * every, every),
+        T=float(wp["T"]),
+    )
     one = {
         k: np.asarray(v)[:, col] if k != "N" else np.asarray(v)[col]
         for k, v in best_stats.items()

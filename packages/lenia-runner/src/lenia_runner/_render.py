@@ -61,6 +61,73 @@ def _frames(all_cells: Any, colormap: str, pixel_size: int) -> list[np.ndarray]:
     return [get_image(f, colormap, pixel_size) for f in arr]
 
 
+def annotated_frames(
+    all_cells: Any,
+    title: str,
+    *,
+    steps: Sequence[int] | None = None,
+    T: float | None = None,
+    colormap: str = _DEFAULT_MAP,
+    size_inches: float = 5.0,
+    dpi: int = 100,
+) -> list[np.ndarray]:
+    """Frames drawn with a title, a step counter and a colour bar (one channel).
+
+    **Arguments:**
+
+    - `all_cells`: frames `[T, C, *world]` (or `[T, 1, C, *world]`).
+    - `title`: what is shown, above every frame.
+    - `steps`: the step number of each frame (default 0, 1, 2, ...).
+    - `T`: the time resolution; the counter then shows the time `step / T` too.
+    - `colormap`: the colormap of one channel (2-3 channels are drawn as RGB, with
+        a legend of the channels instead of a colour bar).
+    - `size_inches`, `dpi`: the size of the frames.
+
+    **Returns:**
+
+    The RGB frames, uint8 `[H, W, 3]`.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    arr = np.asarray(all_cells, dtype=np.float32)
+    if arr.ndim >= 5 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim == 5:  # 3-D worlds: maximum projection
+        arr = arr.max(axis=-1)
+    steps = list(range(len(arr))) if steps is None else list(steps)
+    C = arr.shape[1]
+    fig, ax = plt.subplots(
+        figsize=(size_inches * 1.2, size_inches), dpi=dpi, layout="constrained"
+    )
+    if C == 1:
+        image = ax.imshow(arr[0, 0], cmap=colormap, vmin=0.0, vmax=1.0)
+        fig.colorbar(image, ax=ax, label="cell state A (0 to 1)", shrink=0.85)
+    else:
+        image = ax.imshow(get_image(arr[0], colormap))
+        colours = ("red", "green", "blue")[:C]
+        ax.legend(
+            handles=[Patch(color=c, label=f"channel {i}") for i, c in enumerate(colours)],
+            loc="upper right",
+            fontsize="small",
+        )
+    ax.set_xlabel("x (cells)")
+    ax.set_ylabel("y (cells)")
+    frames = []
+    for frame, step in zip(arr, steps, strict=True):
+        image.set_data(frame[0] if C == 1 else get_image(frame, colormap))
+        when = f"step {step}" + (f", t = {step / T:.1f}" if T else "")
+        ax.set_title(f"{title}\n{when}")
+        fig.canvas.draw()
+        fig.set_layout_engine("none")  # laid out once: the frames do not jitter
+        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())  # pyright: ignore[reportAttributeAccessIssue]
+    plt.close(fig)
+    return frames
+
+
 def render_gif(
     path: str | os.PathLike[str],
     all_cells: Any,
@@ -68,6 +135,9 @@ def render_gif(
     fps: int = 20,
     colormap: str = _DEFAULT_MAP,
     pixel_size: int = 1,
+    title: str | None = None,
+    steps: Sequence[int] | None = None,
+    T: float | None = None,
 ) -> Path:
     """Write frames `[T, C, *world]` (or `[T, 1, C, *world]`) as an animated GIF.
 
@@ -77,6 +147,10 @@ def render_gif(
     - `all_cells`: the frames.
     - `fps`: frames per second.
     - `colormap`, `pixel_size`: as for `get_image`.
+    - `title`: if given, each frame is drawn with this title, a step counter
+        (`steps`, and the time if `T` is given) and a colour bar
+        (`annotated_frames`); `pixel_size` is then unused.
+    - `steps`, `T`: see `annotated_frames`.
 
     **Returns:**
 
@@ -85,7 +159,10 @@ def render_gif(
     import imageio.v3 as iio
 
     path = Path(path)
-    frames = _frames(all_cells, colormap, pixel_size)
+    if title is None:
+        frames = _frames(all_cells, colormap, pixel_size)
+    else:
+        frames = annotated_frames(all_cells, title, steps=steps, T=T, colormap=colormap)
     iio.imwrite(path, np.stack(frames), duration=1000 / fps, loop=0)
     return path
 
