@@ -110,7 +110,9 @@ def annotated_frames(
         image = ax.imshow(get_image(arr[0], colormap))
         colours = ("red", "green", "blue")[:C]
         ax.legend(
-            handles=[Patch(color=c, label=f"channel {i}") for i, c in enumerate(colours)],
+            handles=[
+                Patch(color=c, label=f"channel {i}") for i, c in enumerate(colours)
+            ],
             loc="upper right",
             fontsize="small",
         )
