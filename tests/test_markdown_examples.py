@@ -2,8 +2,8 @@
 
 Each page's Python blocks are run by pytest-markdown-docs (`pytest --markdown-docs
 PAGE`) in a fresh process, in an empty working directory, with one CPU device as a
-user has: blocks of one page that belong together are marked `continuation`,
-blocks that only show a fragment of a file tested elsewhere are marked `notest`.
+user has. A block that only shows a module tested elsewhere is marked
+```` ```{.python notest} ```` (the form mkdocs' superfences renders).
 Shell commands (`console` blocks) are not run here; the install commands are run
 by `tests/test_install.py`.
 """
@@ -37,6 +37,8 @@ def _python_fences(page: Path) -> list[str]:
             if not inside:
                 infos.append(line[3:].strip())
             inside = not inside
+    # `{.python notest}`: the brace form of mkdocs' superfences
+    infos = [i.strip("{}").replace(".python", "python", 1) for i in infos]
     return [i for i in infos if i.split(" ")[0] in ("python", "py", "python3")]
 
 
@@ -60,6 +62,7 @@ def test_code_blocks_run(page: Path, tmp_path: Path):
             "-m",
             "pytest",
             "--markdown-docs",
+            "--markdown-docs-syntax=superfences",  # also reads `{.python notest}`
             "-q",
             "-p",
             "no:cacheprovider",
