@@ -218,7 +218,7 @@ ORIGINAL_LFI = 'import sys, time, types, json\nimport jax, jax.numpy as jnp, num
 def lfi_simulator(key, θ):
     """The Gaussian problem for any leading shape of θ (the original's PMC
     simulates one parameter vector at a time)."""
-    return θ[..., 0:1] + jax.random.normal(key, θ.shape[:-1] + (10,)) * jnp.sqrt(
+    return θ[..., 0:1] + jax.random.normal(key, (*θ.shape[:-1], 10)) * jnp.sqrt(
         θ[..., 1:2]
     )
 
