@@ -30,3 +30,24 @@ def test_rollout_figure_has_a_difference_panel(tmp_path):
         image.get_clim(), (-0.05, 0.05)
     )
     fig.savefig(tmp_path / "rollout.png")
+
+
+def test_quick_demo_figures_are_titled(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from apebench_lite._demo import run_demo
+
+    saved = {}
+    original = matplotlib.figure.Figure.savefig
+
+    def keep(fig, path, *args, **kwargs):
+        saved[str(path).rsplit("/", 1)[-1]] = fig
+        return original(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
+    run_demo(tmp_path, quick=True)
+    loss = saved["loss_and_error.png"]
+    assert "diff_adv" in loss.get_suptitle()
+    assert all(a.get_title() and a.get_xlabel() and a.get_ylabel() for a in loss.axes)
+    rollout = saved["rollout.png"]
+    assert rollout.axes[2].get_title() == "difference (emulator - reference)"

@@ -35,3 +35,29 @@ def test_raster_has_title_labels_and_a_legend_per_group(tmp_path):
     assert labels == ["input (5 spikes)", "hidden (3 spikes)", "output (2 spikes)"]
     fig.savefig(tmp_path / "raster.png")
     assert mpimg.imread(tmp_path / "raster.png")[..., :3].std() > 0.01
+
+
+def test_quick_demo_figures_are_titled(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from eventsnn._demo import run_demo
+
+    saved = {}
+    original = matplotlib.figure.Figure.savefig
+
+    def keep(fig, path, *args, **kwargs):
+        saved[str(path).rsplit("/", 1)[-1]] = fig
+        return original(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
+    run_demo(tmp_path, quick=True)
+    curves = saved["curves.png"]
+    assert "Yin-Yang" in curves.get_suptitle()
+    legend = curves.axes[1].get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "train",
+        "test",
+        "0.95 (goal)",
+    ]
+    assert "raster.png" in saved

@@ -27,3 +27,25 @@ def test_two_channels_are_drawn_as_rgb_with_a_legend(tmp_path):
     world = np.random.default_rng(0).uniform(size=(2, 2, 16, 16)).astype(np.float32)
     frames = annotated_frames(world, "corona")
     assert len(frames) == 2 and frames[0].ndim == 3
+
+
+def test_statistics_plot_says_what_the_axes_and_the_red_line_are(tmp_path, monkeypatch):
+    import matplotlib.figure
+
+    from lenia_runner.render import plot_stats
+
+    saved = []
+    original = matplotlib.figure.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        saved.append(fig)
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", keep)
+    stats = {"mass": np.linspace(1, 2, 20), "mass_speed": np.zeros(20), "N": 15}
+    plot_stats(tmp_path / "stats.png", stats, title="Orbium")
+    [fig] = saved
+    suptitle = fig.get_suptitle()
+    assert suptitle.startswith("Orbium") and "red dashed line: N" in suptitle
+    assert fig.supxlabel is not None and fig._supxlabel.get_text() == "step"  # pyright: ignore[reportAttributeAccessIssue]
+    assert [a.get_title() for a in fig.axes[:2]] == ["mass", "mass_speed"]

@@ -63,10 +63,12 @@ def run_demo(outdir: Path, *, quick: bool = False) -> str:
     metrics.to_csv(outdir / "metrics.csv", index=False)
     loss.to_csv(outdir / "loss.csv", index=False)
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), layout="constrained")
     plot_loss(loss, ax=axes[0])
     plot_metrics(metrics, ax=axes[1])
-    fig.tight_layout()
+    axes[0].set_title("training loss (median and range of the seeds)")
+    axes[1].set_title("test error along the rollout")
+    fig.suptitle(f"{scenario.get_scenario_name()}: emulator {net}")
     fig.savefig(outdir / "loss_and_error.png", dpi=100)
     plt.close(fig)
 

@@ -239,7 +239,10 @@ def plot_stats(
         raise ValueError("plot_stats: expected statistics with a time axis, got none")
     cols = 3
     rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.4 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4 * cols, 2.4 * rows + 0.8), squeeze=False,
+        layout="constrained",
+    )  # fmt: skip
     N = stats.get("N")
     for ax, name in zip(axes.flat, names, strict=False):
         v = np.asarray(stats[name])
@@ -249,9 +252,11 @@ def plot_stats(
             ax.axvline(float(np.asarray(N).reshape(())), color="r", ls="--", lw=0.8)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+    note = "masses in units of R², distances in R, speeds per step"
+    if N is not None and np.size(N) == 1:
+        note += "; red dashed line: N, the last step the stop rules held"
+    fig.suptitle(f"{title}\n{note}" if title else note, fontsize=10)
+    fig.supxlabel("step")
     path = Path(path)
     fig.savefig(path, dpi=80)
     plt.close(fig)
