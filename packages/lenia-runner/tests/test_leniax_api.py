@@ -174,3 +174,22 @@ def test_make_array_compressible_round_trip_is_exact():
         c, q.astype(np.float32) * np.float32(1 / loader.MAX_VAL)
     )
     np.testing.assert_allclose(c, q / loader.MAX_VAL, rtol=1.2e-7, atol=0)
+
+
+def test_kernel_mapping_refuses_an_impossible_number_of_dimensions():
+    with pytest.raises(ValueError, match="nb_dims must be 1, 2 or 3, got 4"):
+        kernels.KernelMapping(1, 1, nb_dims=4)
+
+
+def test_statistics_refuse_cells_of_another_world_size():
+    from lenia_runner import statistics
+
+    stats_fn = statistics.build_compute_stats_fn(
+        {"R": 13, "T": 10}, {"world_size": [32, 32]}
+    )
+    cells = jnp.zeros((1, 1, 16, 16))
+    zeros = jnp.zeros(2)
+    with pytest.raises(
+        ValueError, match=r"world of size \(32, 32\) got cells of shape"
+    ):
+        stats_fn(cells, cells, cells, zeros, zeros, jnp.zeros(()))

@@ -289,6 +289,10 @@ class KernelMapping:
         self.kernels_weight_per_channel = np.zeros(
             (nb_channels, nb_kernels), dtype=np.float32
         )
+        if nb_dims not in (1, 2, 3):
+            raise ValueError(
+                f"KernelMapping: nb_dims must be 1, 2 or 3, got {nb_dims!r}"
+            )
         self.true_channels = None
         self.nb_dims = int(nb_dims)
 

@@ -285,6 +285,13 @@ class StatsFn:
         dt: ArrayLike | None = None,
         step: ArrayLike | None = None,
     ) -> tuple[dict[str, Array], Array, Array, Array]:
+        world = tuple(cells.shape[-len(self.world_size) :])
+        if world != tuple(self.world_size):
+            raise ValueError(
+                f"statistics built for a world of size {tuple(self.world_size)} got cells "
+                f"of shape {cells.shape}; build them with the config's render_params "
+                "world_size, or pass cells of that size"
+            )
         if self.compat or dt is None:
             dt = 1.0 / self.T
         return compute_stats(
