@@ -4,6 +4,7 @@ import abc
 import collections
 import dataclasses
 import math
+import os
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -13,6 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 from jaxtyping import Array, Float
+
+from rollax import Checkpointing
 
 from ._config import (
     config_error,
@@ -401,6 +404,13 @@ class BaseScenario(eqx.Module):
             callback_fn=self.get_callback_fn(),
         )
 
+    def _description(self) -> dict[str, str]:
+        """The scenario's configuration, field by field (for checkpoint fingerprints)."""
+        return {
+            "scenario": self.get_scenario_name(),
+            **{f.name: repr(getattr(self, f.name)) for f in dataclasses.fields(self)},
+        }
+
     # -- networks -------------------------------------------------------------------
 
     def get_activation(self, activation: str) -> Callable:
@@ -593,11 +603,18 @@ class BaseScenario(eqx.Module):
         num_seeds: int = 1,
         remove_singleton_axis: bool = False,
         shard_seeds: bool = False,
+        checkpoint: "Checkpointing | str | os.PathLike | None" = None,
     ):
         """Train `num_seeds` networks in one vmapped run and test them.
 
         With `shard_seeds=True` (not in APEBench) the seed axis is split over the
         available devices with `jax.sharding` (as many as divide `num_seeds`).
+
+        With `checkpoint=` (not in APEBench; a directory or `rollax.Checkpointing`)
+        the training saves itself there and calling the same run again resumes it,
+        bit-identically (see `Trainer`). A checkpoint of another configuration
+        (scenario, network, training, optimiser, seeds, ...) is refused with a
+        `rollax.CheckpointError` naming what differs.
 
         **Returns:**
 
@@ -607,6 +624,14 @@ class BaseScenario(eqx.Module):
         `(update_step, [dict per seed])` for the steps where a callback ran.
         """
         trainer = self.get_trainer(train_config=train_config)
+        trainer.description = {
+            **self._description(),
+            "task_config": task_config,
+            "network_config": network_config,
+            "train_config": train_config,
+            "start_seed": str(start_seed),
+            "num_seeds": str(num_seeds),
+        }
         seeds = start_seed + jnp.arange(num_seeds)
         init_keys, shuffle_keys = [], []
         for seed in range(start_seed, start_seed + num_seeds):
@@ -628,6 +653,7 @@ class BaseScenario(eqx.Module):
             shuffle_keys,
             record_loss_every=self.record_loss_every,
             sharding=sharding,
+            checkpoint=checkpoint,
         )
         metrics, samples = _tests_seeds(
             trained,
@@ -658,8 +684,11 @@ class BaseScenario(eqx.Module):
         num_seeds: int = 1,
         remove_singleton_axis: bool = True,
         shard_seeds: bool = False,
+        checkpoint: "Checkpointing | str | os.PathLike | None" = None,
     ) -> tuple[pd.DataFrame, eqx.Module]:
         """Train, test and tabulate: one DataFrame row per seed, and the model(s).
+
+        `checkpoint=` makes the training resumable (see `run_raw`).
 
         Columns: `scenario, task, train, net, seed, scenario_kwargs`, then
         `{metric}_{t:04d}` (t = 1..T_test), `train_loss_{step:06d}`, `aux_{step:06d}`
@@ -674,6 +703,7 @@ class BaseScenario(eqx.Module):
             num_seeds=num_seeds,
             remove_singleton_axis=False,
             shard_seeds=shard_seeds,
+            checkpoint=checkpoint,
         )
         columns: dict[str, Any] = {
             "scenario": self.get_scenario_name(),

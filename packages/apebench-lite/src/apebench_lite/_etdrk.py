@@ -18,12 +18,11 @@ from jaxtyping import Array, Complex, Float
 import rollax
 
 from ._nonlinear import AbstractNonlinearFun
-from ._rng import is_traced
 from ._spectral import fft, ifft, spectral_shape
 
 
 def _is_traced(*xs) -> bool:
-    return is_traced(xs)
+    return not rollax.is_concrete(*xs)
 
 
 def _contour_mean(f, z, num_circle_points: int, circle_radius: float, xp):

@@ -8,8 +8,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from rollax import is_concrete
+
 from ._config import config_error, expect_fields, split, to_bool, to_float, to_int
-from ._rng import KeyLike, as_key, is_traced, normal, split_key, uniform
+from ._rng import KeyLike, as_key, normal, split_key, uniform
 from ._spectral import (
     coef_extraction_scaling,
     grid,
@@ -232,7 +234,7 @@ def build_ic_set(
     An array `(num_samples, C, *N)`.
     """
     key = as_key(key)
-    if not is_traced(key):
+    if is_concrete(key):
         ics = []
         for _ in range(num_samples):
             key, sub = split_key(key)

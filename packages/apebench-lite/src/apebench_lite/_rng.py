@@ -20,15 +20,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PRNGKeyArray, UInt32
 
-_TRACER = jax.core.Tracer  # pyright: ignore[reportAttributeAccessIssue]
+from rollax import is_concrete
 
 KeyLike: TypeAlias = PRNGKeyArray | UInt32[np.ndarray, "2"]
 """A JAX PRNG key (typed, or raw `uint32[2]`) or a raw `uint32[2]` NumPy key."""
-
-
-def is_traced(x) -> bool:
-    """Whether `x` (or any leaf of it) is a JAX tracer."""
-    return any(isinstance(leaf, _TRACER) for leaf in jax.tree.leaves(x))
 
 
 def as_key(key: KeyLike):
@@ -70,7 +65,7 @@ def _draw(kind: str, key, shape, minval=0.0, maxval=1.0):
     key = as_key(key)
     dtype = jnp.result_type(float)
     lo, hi = jnp.asarray(minval, dtype), jnp.asarray(maxval, dtype)
-    if is_traced((key, minval, maxval)):
+    if not is_concrete(key, minval, maxval):
         index = jnp.arange(num_blocks, dtype=jnp.uint32)
         fn = _BLOCKS[kind]
         flat = jax.vmap(fn, in_axes=(None, 0, None, None))(key, index, lo, hi)
@@ -84,7 +79,7 @@ def _draw(kind: str, key, shape, minval=0.0, maxval=1.0):
 def split_key(key: KeyLike, num: int = 2) -> tuple:
     """`num` independent keys `fold_in(key, i)`, `i = 0 .. num - 1`."""
     key = as_key(key)
-    fold = jax.random.fold_in if is_traced(key) else _jit_fold_in
+    fold = _jit_fold_in if is_concrete(key) else jax.random.fold_in
     return tuple(fold(key, np.uint32(i)) for i in range(num))
 
 

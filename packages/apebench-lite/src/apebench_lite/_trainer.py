@@ -1,7 +1,12 @@
 """Training of neural steppers: windowing, shuffling, losses, the (multi-seed) loop."""
 
 import dataclasses
+import functools
+import hashlib
 import math
+import os
+import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from tqdm.auto import tqdm
+
+from rollax import Checkpointing, progress_bar, warn_user
+from rollax._checkpoint import CheckpointStore, as_checkpointing
 
 from ._config import config_error, split, to_bool, to_int
 
@@ -152,6 +159,26 @@ def _all_permutations(keys, n: int, num_epochs: int):
     return jax.vmap(lambda k: permutations(k, n, num_epochs))(keys)
 
 
+CHUNK_SIZE = 256
+"""The most update steps between two looks at the clock (progress bar, checkpoints)."""
+
+
+@eqx.filter_jit
+def _update(one, models, opt_states, data, perms, step, per_epoch, batch, size):
+    """Update step `step` (traced: one program serves every step; a second one the short
+    last batch of an epoch): `size` windows from position `step % per_epoch * batch` of
+    the epoch's permutation.
+
+    One update per compiled call, not a loop of them: XLA compiles a loop body
+    differently and changes the last bit of some losses (measured on CPU), so a
+    training gives the same numbers chunked, checkpointed, resumed or as before.
+    """
+    epoch, b = step // per_epoch, step % per_epoch
+    order = jnp.take(perms, epoch, axis=1)  # (S, num_windows)
+    idx = jax.lax.dynamic_slice_in_dim(order, b * batch, size, axis=1)
+    return eqx.filter_vmap(one)(models, opt_states, data[idx])
+
+
 class Trainer:
     """Minibatch training of (a stack of, one per seed) neural steppers.
 
@@ -163,7 +190,10 @@ class Trainer:
     - `batch_size`: windows per update (full batch if larger than the data).
     - `loss_fn`: `loss(model, batch) -> scalar`.
     - `callback_fn`: optional `callback(update_step, model) -> dict` (per seed).
-    - `progress`: show a tqdm progress bar.
+    - `progress`: show a tqdm progress bar (`None`: only on a terminal).
+    - `description`: names and values that identify the training beyond what the
+        trainer sees (a scenario passes its configuration); a checkpoint written
+        with other values is refused.
     """
 
     def __init__(
@@ -175,6 +205,8 @@ class Trainer:
         loss_fn: Callable,
         callback_fn: Callable | None = None,
         progress: bool | None = None,
+        *,
+        description: dict[str, str] | None = None,
     ):
         self.data = data
         self.optimizer = optimizer
@@ -183,9 +215,10 @@ class Trainer:
         self.loss_fn = loss_fn
         self.callback_fn = callback_fn
         self.progress = progress
-        self._step = self._make_step()
+        self.description = dict(description or {})
+        self._one = self._make_update()
 
-    def _make_step(self):
+    def _make_update(self):
         opt, loss_fn = self.optimizer, self.loss_fn
 
         def one(model, opt_state, batch):
@@ -198,12 +231,7 @@ class Trainer:
             updates, opt_state = opt.update(grads, opt_state, params)
             return eqx.apply_updates(model, updates), opt_state, loss
 
-        @eqx.filter_jit
-        def step(models, opt_states, data, idx):
-            batches = data[idx]
-            return eqx.filter_vmap(one)(models, opt_states, batches)
-
-        return step
+        return one
 
     def init_state(self, models):
         """Optimizer states, one per seed (leading axis)."""
@@ -212,13 +240,27 @@ class Trainer:
         )(models)
 
     def __call__(
-        self, models, shuffle_keys, record_loss_every: int = 100, *, sharding=None
+        self,
+        models,
+        shuffle_keys,
+        record_loss_every: int = 100,
+        *,
+        sharding=None,
+        checkpoint: "Checkpointing | str | os.PathLike | None" = None,
     ):
         """Train a stack of models (leading seed axis) with one shuffle key per seed,
         or a single model with a single key (APEBench's `trainer(model, key)`).
 
         With a `jax.sharding.Sharding` of the seed axis (see `seed_sharding`), the
         seeds train on several devices at once (the data stay replicated).
+
+        With `checkpoint=` (a directory or `rollax.Checkpointing`) the training saves
+        the weights, optimiser states, update step, shuffle keys and loss history
+        between chunks of updates; calling it again with the same directory resumes
+        and ends bit-identical to an uninterrupted training. A checkpoint of another
+        training (network, weights, data, optimiser, loss, seeds, number of updates)
+        is refused with a `rollax.CheckpointError` naming what differs. Callbacks are
+        not saved: after a resume, `aux_history` covers the updates of this call.
 
         **Returns:**
 
@@ -232,55 +274,247 @@ class Trainer:
         if keys.ndim == 1:  # one model and one key, as APEBench's trainer takes
             stacked = jax.tree.map(lambda x: x[None] if eqx.is_array(x) else x, models)
             model_s, loss_s, aux_s = self(
-                stacked, keys[None], record_loss_every, sharding=sharding
+                stacked,
+                keys[None],
+                record_loss_every,
+                sharding=sharding,
+                checkpoint=checkpoint,
             )
             single = jax.tree.map(lambda x: x[0] if eqx.is_array(x) else x, model_s)
             return single, loss_s[0], [(i, a[0]) for i, a in aux_s]
-        shuffle_keys = keys
+        total = self.num_training_steps
         n = self.data.shape[0]
-        per_epoch = math.ceil(n / self.batch_size)
-        epochs = max(1, math.ceil(self.num_training_steps / per_epoch))
-        # jax.random, compiled once per shape: the same shuffles eagerly and under jit
-        perms = _all_permutations(shuffle_keys, n, epochs)
-        if sharding is not None:
-            models = shard_leading_axis(models, sharding)
-            perms = jax.device_put(perms, sharding)
-        opt_states = self.init_state(models)
-        losses, aux = [], []
-        for i in tqdm(
-            range(self.num_training_steps),
-            desc="training",
-            disable=not self.progress if self.progress is not None else None,
-            leave=False,
-        ):
-            if self.callback_fn is not None:
-                num_seeds = jax.tree.leaves(eqx.filter(models, eqx.is_array))[0].shape[
-                    0
-                ]
-                outs = [
-                    self.callback_fn(
-                        i,
-                        jax.tree.map(
-                            lambda x, j=j: x[j] if eqx.is_array(x) else x, models
-                        ),
-                    )
-                    for j in range(num_seeds)
-                ]
-                if any(outs):
-                    aux.append((i, outs))
-            epoch, b = divmod(i, per_epoch)
-            start = b * self.batch_size
-            stop = min(start + self.batch_size, n)
-            idx = perms[:, epoch, start:stop]
-            models, opt_states, loss = self._step(models, opt_states, self.data, idx)
-            if i % record_loss_every == 0:
-                losses.append(loss)
-        history = (
-            jnp.stack(losses, axis=1)
-            if losses
-            else jnp.zeros((jax.tree.leaves(shuffle_keys)[0].shape[0], 0))
-        )
+        bs = self.batch_size
+        per_epoch = math.ceil(n / bs)
+        last = n - (per_epoch - 1) * bs  # windows in the last batch of an epoch
+        epochs = max(1, math.ceil(total / per_epoch))
+        num_seeds = keys.shape[0]
+        config = as_checkpointing(checkpoint)
+        store, step, recorded = None, 0, []
+        if config is not None:
+            run = self._fingerprint(models, keys, record_loss_every)
+            store = CheckpointStore(config, run)
+        try:
+            opt_states = self.init_state(models)
+            if store is not None:
+                restored = self._restore(store, models, opt_states, keys)
+                if restored is not None:
+                    step, models, opt_states, history = restored
+                    recorded = [history]
+                    if self.callback_fn is not None and step > 0:
+                        warn_user(
+                            f"resuming the training at update {step} from "
+                            f"{store.directory}: the callbacks' aux_history covers "
+                            "only the updates from there on"
+                        )
+            # jax.random, compiled once per shape: the same shuffles eagerly and under jit
+            perms = _all_permutations(keys, n, epochs)
+            if sharding is not None:
+                models = shard_leading_axis(models, sharding)
+                opt_states = shard_leading_axis(opt_states, sharding)
+                perms = jax.device_put(perms, sharding)
+            aux = []
+            enabled = self.progress if self.progress is not None else _on_terminal()
+            with progress_bar(total, enabled=enabled, desc="training") as bar:
+                bar.update(step)
+                while step < total:
+                    if self.callback_fn is not None:
+                        outs = [
+                            self.callback_fn(step, _unstack(models, j))
+                            for j in range(num_seeds)
+                        ]
+                        if any(outs):
+                            aux.append((step, outs))
+                    count = self._segment(step, total, store)
+                    chunk = []
+                    for i in range(step, step + count):
+                        size = last if i % per_epoch == per_epoch - 1 else bs
+                        models, opt_states, loss = _update(
+                            self._one,
+                            models,
+                            opt_states,
+                            self.data,
+                            perms,
+                            jnp.int32(i),
+                            per_epoch,
+                            bs,
+                            size,
+                        )
+                        if i % record_loss_every == 0:
+                            chunk.append(loss)
+                    if chunk:
+                        recorded.append(np.asarray(jnp.stack(chunk, axis=1)))
+                    step += count
+                    bar.update(count)
+                    if store is not None and (step == total or store.due(step)):
+                        recorded = [_concatenate(recorded, num_seeds)]
+                        self._save(store, step, models, opt_states, keys, recorded[0])
+        finally:
+            if store is not None:
+                store.close()
+        history = jnp.asarray(_concatenate(recorded, num_seeds))
         return models, history, aux
+
+    def _segment(self, step, total, store) -> int:
+        """How many updates the next chunk makes: up to `CHUNK_SIZE`, one at a time with
+        callbacks, and none past a checkpoint due by step count."""
+        count = 1 if self.callback_fn is not None else min(CHUNK_SIZE, total - step)
+        if store is not None and store.config.every_steps is not None:
+            period = int(store.config.every_steps)
+            count = min(count, (step // period + 1) * period - step)
+        return max(count, 1)
+
+    def _fingerprint(self, models, keys, record_loss_every) -> dict[str, str]:
+        """What identifies a training: a checkpoint resumes only the same training."""
+        arrays, static = eqx.partition(models, eqx.is_array)
+        run = {
+            "network": _describe_tree(static),
+            "initial weights": _digest(arrays),
+            "data": f"{tuple(self.data.shape)} {self.data.dtype} {_digest(self.data)}",
+            "optimizer": _describe(self.optimizer),
+            "loss": _describe(self.loss_fn),
+            "num_training_steps": str(self.num_training_steps),
+            "batch_size": str(self.batch_size),
+            "record_loss_every": str(record_loss_every),
+            "shuffle keys": _digest(keys),
+        }
+        run.update({k: str(v) for k, v in self.description.items()})
+        return run
+
+    def _save(self, store, step, models, opt_states, keys, history) -> None:
+        arrays = {
+            "models": _numbered(eqx.filter(models, eqx.is_array)),
+            "opt_states": _numbered(opt_states),
+            "keys": keys,
+        }
+        if history.shape[1]:
+            arrays["outputs"] = history.T  # records first, as the store expects
+        store.save(step, arrays, history.shape[1])
+
+    def _restore(self, store, models, opt_states, keys):
+        num_seeds = keys.shape[0]
+        model_arrays, static = eqx.partition(models, eqx.is_array)
+        like = {
+            "models": _numbered(model_arrays),
+            "opt_states": _numbered(opt_states),
+            "keys": keys,
+            "outputs": jnp.zeros((num_seeds,), self.data.dtype),
+        }
+        restored = store.latest(like)
+        if restored is None:
+            return None
+        step, arrays = restored
+        model_arrays = _unnumbered(model_arrays, arrays["models"])
+        opt_states = _unnumbered(opt_states, arrays["opt_states"])
+        history = (
+            np.asarray(arrays["outputs"]).T
+            if "outputs" in arrays
+            else np.zeros((num_seeds, 0), self.data.dtype)
+        )
+        return step, eqx.combine(model_arrays, static), opt_states, history
+
+
+def _on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _unstack(tree, j):
+    return jax.tree.map(lambda x: x[j] if eqx.is_array(x) else x, tree)
+
+
+def _concatenate(blocks, num_seeds: int):
+    if not blocks:
+        return np.zeros((num_seeds, 0), np.float32)
+    return np.concatenate([np.asarray(b) for b in blocks], axis=1)
+
+
+def _numbered(tree) -> dict[str, Any]:
+    """The array leaves of `tree` by position (optax states are namedtuples, which a
+    checkpoint need not restore as such)."""
+    leaves = [x for x in jax.tree.leaves(tree) if eqx.is_array(x)]
+    return {f"{i:05d}": x for i, x in enumerate(leaves)}
+
+
+def _unnumbered(tree, arrays: dict[str, Any]):
+    leaves, treedef = jax.tree.flatten(tree)
+    it = iter(arrays[k] for k in sorted(arrays))
+    new = [jnp.asarray(next(it)) if eqx.is_array(x) else x for x in leaves]
+    return jax.tree.unflatten(treedef, new)
+
+
+# ---------------------------------------------------------------------------------------
+# Describing a training for its checkpoint fingerprint.
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _digest(tree) -> str:
+    h = hashlib.sha256()
+    for leaf in jax.tree.leaves(tree):
+        if not eqx.is_array_like(leaf):
+            continue
+        if isinstance(leaf, jax.Array) and jax.dtypes.issubdtype(
+            leaf.dtype, jax.dtypes.prng_key
+        ):
+            leaf = jax.random.key_data(leaf)
+        array = np.asarray(leaf)
+        h.update(f"{array.shape}{array.dtype}".encode())
+        h.update(np.ascontiguousarray(array).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _describe_tree(tree) -> str:
+    return _ADDRESS.sub("", str(jax.tree.structure(tree)))
+
+
+def _describe(obj) -> str:
+    """A stable digest of a function and what it closes over (optax transformations are
+    closures: their learning rate and schedule live in closure cells)."""
+    h = hashlib.sha256()
+    _feed(h, obj, depth=0, seen=set())
+    return h.hexdigest()[:16]
+
+
+def _feed(h, obj, depth: int, seen: set) -> None:
+    if depth > 12 or id(obj) in seen:
+        h.update(b"...")
+        return
+    if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes)):
+        h.update(repr(obj).encode())
+        return
+    seen = seen | {id(obj)}
+    if eqx.is_array(obj) or isinstance(obj, np.ndarray):
+        h.update(_digest(obj).encode())
+    elif isinstance(obj, (tuple, list)):
+        h.update(f"{type(obj).__qualname__}{len(obj)}".encode())
+        for item in obj:
+            _feed(h, item, depth + 1, seen)
+    elif isinstance(obj, dict):
+        for k in sorted(obj, key=repr):
+            h.update(repr(k).encode())
+            _feed(h, obj[k], depth + 1, seen)
+    elif isinstance(obj, eqx.Module) or dataclasses.is_dataclass(obj):
+        h.update(type(obj).__qualname__.encode())
+        for name in sorted(vars(obj)):
+            h.update(name.encode())
+            _feed(h, getattr(obj, name), depth + 1, seen)
+    elif isinstance(obj, functools.partial):
+        _feed(h, (obj.func, obj.args, obj.keywords), depth + 1, seen)
+    elif callable(obj) and hasattr(obj, "__code__"):
+        h.update(f"{obj.__module__}.{obj.__qualname__}".encode())
+        _feed(h, obj.__defaults__, depth + 1, seen)
+        cells = [c.cell_contents for c in (obj.__closure__ or ()) if _filled(c)]
+        _feed(h, cells, depth + 1, seen)
+    else:
+        h.update(_ADDRESS.sub("", f"{type(obj).__qualname__}").encode())
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018
+    except ValueError:
+        return False
+    return True
 
 
 def get_optimizer(optim_config: str):
