@@ -109,9 +109,28 @@ def measure(cases: Sequence[Case], repeats: int) -> list[dict[str, Any]]:
     return rows
 
 
+def difference(name: str, long: dict, short: dict, per=None) -> dict[str, Any]:
+    """A row of the cost of the extra work of `long` over `short` (best times of each,
+    e.g. 2T and T steps): it removes what a call costs besides that work."""
+    ours = long["ours_s"] - short["ours_s"]
+    original = None
+    if long["original_s"] is not None and short["original_s"] is not None:
+        original = long["original_s"] - short["original_s"]
+    return {
+        "case": name,
+        "ours_s": ours,
+        "original_s": original,
+        "source": long["source"],
+        "ratio": ours / original if original and original > 0 else None,
+        "per": per,
+    }
+
+
 def _format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds <= 0:
+        return f"{seconds:.2g} s (noise)"
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"

@@ -1,8 +1,21 @@
-"""Benchmark of dsrunner (and BrainPy's DSRunner, when importable here).
+"""Benchmark of dsrunner, beside BrainPy 2.8.2's DSRunner when it is installed here.
 
-Run with `hatch run bench:dsrunner` (or `python benchmarks/dsrunner.py [--quick]`).
-Figures are wall-clock seconds on whatever machine runs this; on a shared CPU they
-are noisy, so compare ratios measured in the same run.
+Cases (each timed on both sides through the shared harness, `_harness.py`: warmed up,
+interleaved, best of N, ratio dsrunner / BrainPy, lower is better):
+
+- the COBA E/I network (3,200 + 800 LIF neurons, 2 % connectivity with the same seeds,
+  `E.spike` monitored densely on both sides), 1 s at dt 0.1 ms: a whole `run()`, and
+  the cost per step as (t(2T) - t(T)) / T from the best times of each, which removes
+  what a `run()` costs besides stepping (BrainPy re-traces the model on every call);
+- a single LIF, 10^6 steps: a whole `run()` and the differenced per-step cost;
+- the overhead of a second `run()` of one step;
+- the first run (compile included), timed once.
+
+Then, within dsrunner: the single LIF against a hand-written `lax.scan` and streamed
+against in-memory monitors; `--chunks` prints the chunk-length table of the README.
+
+Run: `hatch run bench:dsrunner` (ours only), `hatch run bench-originals:dsrunner`
+(beside BrainPy), or `python benchmarks/dsrunner.py [--quick] [--chunks]`.
 """
 
 import argparse
@@ -13,9 +26,9 @@ import time
 from typing import Any
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
-# This file is named like the package: keep its folder off the import path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+import _harness
+
+_harness.keep_script_folder_off_path()  # this file is named like the package
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -38,42 +51,23 @@ def _best(fn, repeat=3):
 
 
 # --------------------------------------------------------------------- dsrunner
-def coba_dsrunner(ne, ni, duration):
-    net = ds.EINet(ne, ni)
-    runner = ds.DSRunner(
-        net, monitors={"E.spike": ds.Monitor(net.E.spike, spikes=True)},
-        progress_bar=False,
-    )  # fmt: skip
-    t = time.perf_counter()
-    runner.run(duration)
-    first = time.perf_counter() - t
-    first_compile = runner.timing["compile"]
-    t = time.perf_counter()
-    runner.run(duration)
-    second = time.perf_counter() - t
-    rate = len(runner.mon["E.spike"].times) / ne / (duration / 1000)
+def dsrunner_work(ne, ni, duration, steps):
+    """Our side of every case, as zero-argument calls."""
 
-    # the same runner with and without the bar (a second runner on the network
-    # would start at its own t=0 while the neurons' last spike times are later)
-    def run_with(bar):
-        runner.progress_bar = bar
-        return _best(lambda: runner.run(duration), 1)
+    def coba_runner():
+        net = ds.EINet(ne, ni, seed=42)
+        return ds.DSRunner(net, monitors={"E.spike": net.E.spike}, progress_bar=False)
 
-    run_with(True)  # compile the bar's chunk length
-    with_bar, no_bar = float("inf"), float("inf")
-    for _ in range(3):  # best of interleaved repeats
-        with_bar = min(with_bar, run_with(True))
-        no_bar = min(no_bar, run_with(False))
+    coba = coba_runner()
+    lif = ds.DSRunner(_Wrap("exp_auto"), progress_bar=False)
+    tiny = ds.DSRunner(_Wrap("exp_auto"), progress_bar=False)
     return {
-        "first_run_s": first,
-        "first_compile_s": first_compile,
-        "first_exec_s": first - first_compile,
-        "second_run_s": second,
-        "second_compile_s": runner.timing["compile"],
-        "per_step_us": second / (duration / 0.1) * 1e6,
-        "second_run_with_progress_bar_s": with_bar,
-        "repeat_run_without_progress_bar_s": no_bar,
-        "rate_exc_hz": rate,
+        "coba_first": lambda: coba_runner().run(duration),
+        "coba_run": lambda: coba.run(duration),
+        "coba_2x": lambda: coba.run(2 * duration),
+        "lif_run": lambda: lif.run(steps * 0.1),
+        "lif_2x": lambda: lif.run(2 * steps * 0.1),
+        "overhead": lambda: tiny.run(0.1),
     }
 
 
@@ -85,20 +79,6 @@ class _Wrap(ds.DynamicalSystem):
 
     def update(self):
         return self.n(12.0)
-
-
-def lif_dsrunner(steps):
-    runner = ds.DSRunner(_Wrap("exp_auto"), progress_bar=False)
-    runner.run(steps * 0.1)
-    run = _best(lambda: runner.run(steps * 0.1))
-    tiny = ds.DSRunner(_Wrap("exp_auto"), progress_bar=False)
-    tiny.run(0.1)
-    overhead = _best(lambda: tiny.run(0.1), 5)
-    return {
-        "run_s": run,
-        "per_step_ns": run / steps * 1e9,
-        "second_run_overhead_s": overhead,
-    }
 
 
 def lif_hand_scan(steps):
@@ -115,9 +95,7 @@ def lif_hand_scan(steps):
 
     f = jax.jit(lambda c: jax.lax.scan(body, c, jnp.arange(steps, dtype=jnp.int32)))
     c0 = (jnp.full(1, -60.0), jnp.full(1, -1e7))
-    jax.block_until_ready(f(c0))
-    run = _best(lambda: jax.block_until_ready(f(c0)))
-    return {"run_s": run, "per_step_ns": run / steps * 1e9}
+    return lambda: f(c0)
 
 
 def streaming(steps):
@@ -162,32 +140,37 @@ def chunk_table(ne, ni, duration, steps, sizes=(64, 256, 1024, 2048, 4096, 8192,
 
 
 # --------------------------------------------------------------------- BrainPy
-def brainpy_cases(ne, ni, duration, steps):
+def brainpy_work(ne, ni, duration, steps):  # pragma: no cover - needs BrainPy
+    """BrainPy 2.8.2's side: the same networks, seeds and monitors."""
     import brainpy as bp  # pyright: ignore[reportMissingImports]
     import brainpy.math as bm  # pyright: ignore[reportMissingImports]
 
     bm.set_platform("cpu")
 
     class EICOBA(bp.DynSysGroup):
-        def __init__(self):
+        def __init__(self, seed=42):
             super().__init__()
-            pars = dict(LIF_PARS, V_initializer=bp.init.Normal(-55.0, 2.0))
-            self.E = bp.dyn.LifRef(ne, **pars)
-            self.I = bp.dyn.LifRef(ni, **pars)
+            self.E = bp.dyn.LifRef(
+                ne, V_initializer=bp.init.Normal(-55.0, 2.0, seed=seed), **LIF_PARS
+            )
+            self.I = bp.dyn.LifRef(
+                ni, V_initializer=bp.init.Normal(-55.0, 2.0, seed=seed + 1), **LIF_PARS
+            )
 
-            def proj(pre, post, w, tau, E):
+            def proj(pre, post, w, tau, E, s):
+                conn = bp.conn.FixedProb(
+                    0.02, pre=pre.num, post=post.num, seed=seed + s
+                )
                 return bp.dyn.ProjAlignPostMg2(
-                    pre=pre, delay=None,
-                    comm=bp.dnn.EventCSRLinear(
-                        bp.conn.FixedProb(0.02, pre=pre.num, post=post.num), w),
+                    pre=pre, delay=None, comm=bp.dnn.EventCSRLinear(conn, w),
                     syn=bp.dyn.Expon.desc(post.num, tau=tau),
                     out=bp.dyn.COBA.desc(E=E), post=post,
                 )  # fmt: skip
 
-            self.E2E = proj(self.E, self.E, 0.6, 5.0, 0.0)
-            self.E2I = proj(self.E, self.I, 0.6, 5.0, 0.0)
-            self.I2E = proj(self.I, self.E, 6.7, 10.0, -80.0)
-            self.I2I = proj(self.I, self.I, 6.7, 10.0, -80.0)
+            self.E2E = proj(self.E, self.E, 0.6, 5.0, 0.0, 10)
+            self.E2I = proj(self.E, self.I, 0.6, 5.0, 0.0, 11)
+            self.I2E = proj(self.I, self.E, 6.7, 10.0, -80.0, 12)
+            self.I2I = proj(self.I, self.I, 6.7, 10.0, -80.0, 13)
 
         def update(self):
             self.E2E()
@@ -197,16 +180,6 @@ def brainpy_cases(ne, ni, duration, steps):
             self.E(20.0)
             self.I(20.0)
 
-    net = EICOBA()
-    runner = bp.DSRunner(net, monitors={"E.spike": net.E.spike}, progress_bar=False)
-    t = time.perf_counter()
-    runner.run(duration)
-    first = time.perf_counter() - t
-    t = time.perf_counter()
-    runner.run(duration)
-    second = time.perf_counter() - t
-    rate = runner.mon["E.spike"].sum() / ne / (duration / 1000)
-
     class Wrap(bp.DynamicalSystem):
         def __init__(self):
             super().__init__()
@@ -215,18 +188,20 @@ def brainpy_cases(ne, ni, duration, steps):
         def update(self):
             return self.n(12.0)
 
-    lif_runner = bp.DSRunner(Wrap(), progress_bar=False)
-    lif_runner.run(steps * 0.1)
-    lif = _best(lambda: jax.block_until_ready(lif_runner.run(steps * 0.1)))
+    def coba_runner():
+        net = EICOBA()
+        return bp.DSRunner(net, monitors={"E.spike": net.E.spike}, progress_bar=False)
+
+    coba = coba_runner()
+    lif = bp.DSRunner(Wrap(), progress_bar=False)
     tiny = bp.DSRunner(Wrap(), progress_bar=False)
-    tiny.run(0.1)
-    overhead = _best(lambda: jax.block_until_ready(tiny.run(0.1)), 3)
     return {
-        "coba_first_run_s": first,
-        "coba_second_run_s": second,
-        "coba_rate_exc_hz": float(rate),
-        "lif_run_s": lif,
-        "lif_second_run_overhead_s": overhead,
+        "coba_first": lambda: coba_runner().run(duration),
+        "coba_run": lambda: coba.run(duration),
+        "coba_2x": lambda: coba.run(2 * duration),
+        "lif_run": lambda: lif.run(steps * 0.1),
+        "lif_2x": lambda: lif.run(2 * steps * 0.1),
+        "overhead": lambda: tiny.run(0.1),
     }
 
 
@@ -251,53 +226,68 @@ def main(argv=None):
             with open(args.json, "w") as f:
                 json.dump(res, f, indent=2)
         return res
-    res["coba"] = coba_dsrunner(ne, ni, duration)
-    c = res["coba"]
-    print(f"COBA {ne + ni} neurons, {duration:g} ms ({duration / 0.1:.0f} steps):")
-    print(f"  1st run {c['first_run_s']:.3f} s = compile {c['first_compile_s']:.3f} s"
-          f" + exec {c['first_exec_s']:.3f} s")  # fmt: skip
-    print(f"  2nd run {c['second_run_s']:.3f} s (compile {c['second_compile_s']:.3f} s)"
-          f", {c['per_step_us']:.1f} us/step, E rate {c['rate_exc_hz']:.1f} Hz")  # fmt: skip
-    pb = c["second_run_with_progress_bar_s"] / c["repeat_run_without_progress_bar_s"]
-    print(f"  with progress bar {c['second_run_with_progress_bar_s']:.3f} s vs "
-          f"{c['repeat_run_without_progress_bar_s']:.3f} s without (x{pb:.3f}, "
-          "best of 3 interleaved)")  # fmt: skip
-    res["lif"] = lif_dsrunner(steps)
-    res["lif_hand_scan"] = lif_hand_scan(steps)
-    lr = res["lif"]["run_s"] / res["lif_hand_scan"]["run_s"]
-    print(f"single LIF, {steps} steps: dsrunner {res['lif']['run_s']:.4f} s "
-          f"({res['lif']['per_step_ns']:.1f} ns/step), hand-written lax.scan "
-          f"{res['lif_hand_scan']['run_s']:.4f} s; ratio x{lr:.2f}")  # fmt: skip
-    print(f"  second run() overhead (1 step): "
-          f"{res['lif']['second_run_overhead_s'] * 1e3:.2f} ms")  # fmt: skip
-    res["streaming"] = streaming(steps // 10)
-    s = res["streaming"]
-    print(f"monitors, 100 LIF x {steps // 10} steps: in-memory {s['in_memory_s']:.3f} s"
-          f", streamed in 1024-step chunks {s['streaming_s']:.3f} s (x{s['ratio']:.2f})")  # fmt: skip
+    repeats = 2 if args.quick else 5
+    n_steps = duration / 0.1
+    names = {
+        "coba_first": (f"COBA {ne + ni}, 1st run (compile incl.)", None),
+        "coba_run": (f"COBA {ne + ni}, run({duration:g} ms)", (n_steps, "step")),
+        "coba_2x": (f"COBA {ne + ni}, run({2 * duration:g} ms)", (2 * n_steps, "step")),
+        "lif_run": (f"single LIF, run of {steps} steps", (steps, "step")),
+        "lif_2x": (f"single LIF, run of {2 * steps} steps", (2 * steps, "step")),
+        "overhead": ("2nd run() of one step", None),
+    }
+    ours = dsrunner_work(ne, ni, duration, steps)
     try:
         import brainpy  # pyright: ignore[reportMissingImports]
+
+        theirs = brainpy_work(ne, ni, duration, steps)
+        note = f"BrainPy {brainpy.__version__}, same run, same seeds and monitors"
     except ImportError:
-        print("BrainPy not importable here: skipping the comparison "
-              "(pip install brainpy==2.8.2 'brainevent[cpu]' to compare)")  # fmt: skip
-        brainpy_loaded = False
-    else:
-        brainpy_loaded = True
-        b = res["brainpy"] = brainpy_cases(ne, ni, duration, steps)
-        print(f"BrainPy {brainpy.__version__}: COBA 1st {b['coba_first_run_s']:.3f} s, "
-              f"2nd {b['coba_second_run_s']:.3f} s (E rate "
-              f"{b['coba_rate_exc_hz']:.1f} Hz); LIF {b['lif_run_s']:.4f} s; "
-              f"2nd run() overhead {b['lif_second_run_overhead_s'] * 1e3:.1f} ms")  # fmt: skip
-        ratios = {
-            "coba_second_run": c["second_run_s"] / b["coba_second_run_s"],
-            "coba_two_runs_total": (c["first_run_s"] + c["second_run_s"])
-            / (b["coba_first_run_s"] + b["coba_second_run_s"]),
-            "lif_run": res["lif"]["run_s"] / b["lif_run_s"],
-            "second_run_overhead": res["lif"]["second_run_overhead_s"]
-            / b["lif_second_run_overhead_s"],
-        }
-        res["ratios_vs_brainpy"] = ratios
-        print("ratios dsrunner / BrainPy (lower is better): "
-              + ", ".join(f"{k} x{v:.2f}" for k, v in ratios.items()))  # fmt: skip
+        theirs, brainpy = {}, None
+        note = (
+            "BrainPy not installed here: ours only (hatch run bench-originals:dsrunner)"
+        )
+    cases = [
+        _harness.Case(label, ours[k], theirs.get(k), per=per, once=k == "coba_first")
+        for k, (label, per) in names.items()
+    ]
+    rows = {
+        k: row for k, row in zip(names, _harness.measure(cases, repeats), strict=True)
+    }
+    for what, label, count in (("coba", "COBA", n_steps), ("lif", "single LIF", steps)):
+        rows[f"{what}_step"] = _harness.difference(
+            f"{label}, per step: t(2T) - t(T)",
+            rows[f"{what}_2x"],
+            rows[f"{what}_run"],
+            per=(count, "step"),
+        )
+    res["brainpy"] = list(rows.values())
+    _harness.report(
+        "dsrunner against BrainPy", "dsrunner", "BrainPy", res["brainpy"], note
+    )
+
+    lif = ds.DSRunner(_Wrap("exp_auto"), progress_bar=False)
+    hand = lif_hand_scan(steps)
+    internal = [
+        _harness.Case(
+            f"single LIF, {steps} steps",
+            lambda: lif.run(steps * 0.1),
+            hand,
+            per=(steps, "step"),
+        ),
+    ]
+    res["internal"] = _harness.measure(internal, repeats)
+    _harness.report(
+        "dsrunner against a hand-written lax.scan",
+        "dsrunner",
+        "lax.scan",
+        res["internal"],
+    )
+    res["streaming"] = streaming(steps // 10)
+    s = res["streaming"]
+    print(f"\nmonitors, 100 LIF x {steps // 10} steps: in-memory {s['in_memory_s']:.3f} s"
+          f", streamed in 1024-step chunks {s['streaming_s']:.3f} s (x{s['ratio']:.2f})")  # fmt: skip
+    brainpy_loaded = brainpy is not None
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=2)
