@@ -75,7 +75,11 @@ def test_early_stopping_and_best_weights(fitted):
     assert all(len(h[f"val_{k}"]) == 0 for k in ("detF", "r"))
 
 
-def test_refit_appends_history_without_recompiling(fitted):
+def test_refit_appends_history_without_recompiling(problem):
+    # its own IMNN: refitting the shared `fitted` one would change what the other
+    # tests read, depending on the (random) test order
+    fitted = build(problem)
+    fitted.fit(10.0, 0.1, patience=3, min_iterations=5, max_iterations=60)
     n = len(fitted.history["detF"])
     fits = [k for k in fitted._fit_cache if isinstance(k, tuple) and k[0] == "fit"]
     fitted.fit(5.0, 0.05, patience=10, min_iterations=0, max_iterations=4)
