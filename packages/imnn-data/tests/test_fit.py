@@ -352,3 +352,58 @@ def test_early_stopping_on_r(problem):
     assert n == 300 or len(counted) >= 5
     with pytest.raises(ValueError, match="r_tolerance"):
         make().fit(10.0, 0.1, r_tolerance=-1.0)
+
+
+def test_early_stopping_on_r_aggregated(problem):
+    """The aggregated fitting loop honours `r_tolerance` too."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from imnn_data import AggregatedGradientIMNN
+
+    dev = jax.devices()
+    imnn = AggregatedGradientIMNN(
+        problem["n_s"],
+        problem["n_d"],
+        2,
+        2,
+        (3, 4),
+        jnp.array([0.0, 1.0]),
+        problem["model"],
+        optax.adam(1e-2),
+        jax.random.key(0),
+        problem["fid"],
+        problem["der"],
+        dev[0],
+        dev[:2],
+        5,
+        problem["vfid"],
+        problem["vder"],
+    )
+    state = imnn.state
+    imnn.fit(10.0, 0.1, patience=2, min_iterations=2, max_iterations=40)
+    n_plain = len(imnn.history["detF"])
+    assert n_plain < 40
+    again = AggregatedGradientIMNN(
+        problem["n_s"],
+        problem["n_d"],
+        2,
+        2,
+        (3, 4),
+        jnp.array([0.0, 1.0]),
+        problem["model"],
+        optax.adam(1e-2),
+        state,
+        problem["fid"],
+        problem["der"],
+        dev[0],
+        dev[:2],
+        5,
+        problem["vfid"],
+        problem["vder"],
+    )
+    again.fit(
+        10.0, 0.1, patience=2, min_iterations=2, max_iterations=40, r_tolerance=0.0
+    )
+    assert len(again.history["detF"]) == 40
