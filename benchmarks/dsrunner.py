@@ -113,7 +113,9 @@ def streaming(steps):
     return out
 
 
-def chunk_table(ne, ni, duration, steps, sizes=(64, 256, 1024, 2048, 4096, 8192, None)):
+def chunk_table(
+    ne, ni, duration, steps, sizes=(64, 256, 1024, 2048, 4096, 8192, 65536, None)
+):
     """The default chunk's measurement: COBA's second run and a single LIF at
     several chunk lengths (None: the default), plus the default with the bar."""
     rows = {}

@@ -441,6 +441,7 @@ def test_chunk_length_does_not_depend_on_run_length_or_progress_bar():
         for duration in (3.0, 2000.0):
             runner.run(duration)
             runs[bar, duration] = (runner.chunk_steps, runner.mon.V.copy())
-    assert {k for k, _ in runs.values()} == {_MAX_CHUNK}
+    (chunk,) = {k for k, _ in runs.values()}  # one chunk length for every run
+    assert 64 <= chunk <= _MAX_CHUNK
     for duration in (3.0, 2000.0):
         np.testing.assert_array_equal(runs[False, duration][1], runs[True, duration][1])

@@ -29,11 +29,12 @@ _CATEGORIES = ("fix", "array", "func", "iterator")
 # loop writes each step's monitors and outputs into the chunk's buffers, which
 # cost more per step once they leave the cache (COBA-4000: 8192 steps of packed
 # spikes, 3.3 MB, run ~2x slower than 1024 steps), while every chunk also costs a
-# dispatch (a single LIF neuron runs ~10x slower in 256-step chunks than in 8192).
+# dispatch and a host round trip (a single LIF neuron runs ~10x slower in 256-step
+# chunks than in 8192, and its per-step cost at 10^6 steps halves again at 65536).
 # So a chunk's buffers get a byte budget, and the step count is capped. It never
 # depends on the run's length or the progress bar: any duration reuses the one
 # program, the remainder running it with fewer valid steps.
-_MAX_CHUNK = 8192
+_MAX_CHUNK = 65536
 _MIN_CHUNK = 64
 _DEFAULT_CHUNK_BYTES = 512 << 10
 _EFFICIENT_CHUNK_BYTES = 128 << 10
@@ -169,7 +170,7 @@ class DSRunner(BrainPyObject):
     - `fun_inputs`, `fun_monitors`: deprecated forms of callable inputs/monitors.
     - `chunk_size`: steps per compiled chunk; default (chosen by measurement,
         see the README): as many as keep one chunk's monitor and output buffers
-        within 512 KiB (128 KiB with `memory_efficient`), between 64 and 8192.
+        within 512 KiB (128 KiB with `memory_efficient`), between 64 and 65536.
         Every run length and the progress bar use the same chunk, so nothing
         recompiles after the first run.
     - `name`: the runner's name.
