@@ -1,22 +1,7 @@
 """Exception types, named as in BrainPy so that `except` clauses port unchanged, and
 the warning helper."""
 
-import os
-import sys
-import warnings
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
-    """`warnings.warn` attributed to the user's line: the first caller outside
-    this package (`runner.run(...)` and `runner.predict(...)` alike)."""
-    level, frame = 2, sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(
-        _PACKAGE_DIR
-    ):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
+from rollax import warn_user as warn_user  # a warning attributed to the user's line
 
 
 class BrainPyError(Exception):

@@ -7,10 +7,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.core import Tracer
 from jaxtyping import ArrayLike
 
-from rollax import warn_user
+from rollax import is_concrete as _is_concrete, warn_user
 
 from ._errors import BudgetOverflowWarning
 from ._params import LIFParameters
@@ -26,10 +25,6 @@ from ._types import EventPropSpike, Spike, WeightInput, WeightRecurrent
 Weight = WeightInput | WeightRecurrent
 InitFn = Callable[..., Any]
 ApplyFn = Callable[..., Any]
-
-
-def _is_concrete(*xs) -> bool:
-    return not any(isinstance(x, Tracer) for x in jax.tree.leaves(xs))
 
 
 def _check_spikes(spikes: EventPropSpike, n_valid: int, layer_start: int) -> None:

@@ -5,14 +5,11 @@ import dataclasses
 import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
-from jax.core import Tracer
 from jaxtyping import Array, ArrayLike, Float
 
+from rollax import is_concrete as _is_concrete
+
 _FIELDS = ("tau_syn", "tau_mem", "v_th", "v_leak", "v_reset")
-
-
-def _is_concrete(x) -> bool:
-    return not isinstance(x, Tracer)
 
 
 class LIFParameters(eqx.Module):

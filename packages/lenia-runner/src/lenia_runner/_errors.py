@@ -3,13 +3,9 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import jax
 import numpy as np
 
-
-def is_concrete(x: Any) -> bool:
-    """Whether `x` holds a value we can inspect on the host (not a tracer)."""
-    return not isinstance(x, jax.core.Tracer)  # pyright: ignore[reportAttributeAccessIssue]
+from rollax import is_concrete as is_concrete
 
 
 def check_positive(value: Any, field: str, *, hint: str = "") -> None:
