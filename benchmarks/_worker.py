@@ -12,6 +12,7 @@ import runpy
 import sys
 import time
 import traceback
+from pathlib import Path
 
 
 def _say(payload):
@@ -19,6 +20,9 @@ def _say(payload):
 
 
 def main():
+    # This folder holds scripts named like the originals (imnn.py): keep it off the path.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     script = sys.argv[1]
     sys.argv = [script, *sys.argv[2:]]
     try:
