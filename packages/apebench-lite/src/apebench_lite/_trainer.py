@@ -16,8 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from rollax import Checkpointing, progress_bar, warn_user
-from rollax._checkpoint import CheckpointStore, as_checkpointing
+from rollax import Checkpointing, CheckpointStore, progress_bar, warn_user
 
 from ._config import config_error, split, to_bool, to_int
 
@@ -289,11 +288,10 @@ class Trainer:
         last = n - (per_epoch - 1) * bs  # windows in the last batch of an epoch
         epochs = max(1, math.ceil(total / per_epoch))
         num_seeds = keys.shape[0]
-        config = as_checkpointing(checkpoint)
         store, step, recorded = None, 0, []
-        if config is not None:
+        if checkpoint is not None:
             run = self._fingerprint(models, keys, record_loss_every)
-            store = CheckpointStore(config, run)
+            store = CheckpointStore(checkpoint, run)
         try:
             opt_states = self.init_state(models)
             if store is not None:

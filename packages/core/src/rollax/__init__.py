@@ -2,7 +2,10 @@
 
 from . import hookspecs as hookspecs
 from .__about__ import __version__ as __version__
-from ._checkpoint import Checkpointing as Checkpointing
+from ._checkpoint import (
+    Checkpointing as Checkpointing,
+    CheckpointStore as CheckpointStore,
+)
 from ._custom_types import Params as Params, Shape as Shape, State as State
 from ._demo import Demo as Demo
 from ._errors import (

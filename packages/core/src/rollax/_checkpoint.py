@@ -133,10 +133,28 @@ def fingerprint(
 
 
 class CheckpointStore:
-    """The checkpoints of one run in one directory (orbax `CheckpointManager`)."""
+    """The checkpoints of one long run in one directory, for loops that are not a
+    [`rollax.rollout`][] (a training, a search): orbax-checkpoint, atomic, keep-N.
 
-    def __init__(self, config: Checkpointing, run: dict[str, str]):
-        self.config = config
+    **Arguments:**
+
+    - `config`: a directory or a [`rollax.Checkpointing`][].
+    - `run`: what identifies the run, as strings (configuration, seeds, sizes). A
+        checkpoint written with another `run` is refused by `latest` with a
+        [`rollax.CheckpointError`][] that lists what differs.
+
+    The directory is checked for writing at once, before any work starts. Use
+    `latest(like)` to resume (`None` for a fresh directory), `due(step)` to ask whether
+    a save is due, `save(step, arrays, records)` to save, and `close()` at the end.
+    """
+
+    def __init__(
+        self, config: "Checkpointing | str | os.PathLike", run: dict[str, str]
+    ):
+        checkpointing = as_checkpointing(config)
+        if checkpointing is None:
+            raise TypeError("CheckpointStore needs a directory or rollax.Checkpointing")
+        self.config = config = checkpointing
         self.run = run
         self.directory = Path(config.directory).expanduser().absolute()
         _check_writable(self.directory)
