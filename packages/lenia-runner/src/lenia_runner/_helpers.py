@@ -1,7 +1,10 @@
 """Glue: configurations to kernels, update functions, runs and searches."""
 
 import copy
+import hashlib
+import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,6 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.ndimage
 from jaxtyping import Array
+
+from rollax import Checkpointing, CheckpointStore
 
 from . import _core, _growth_functions, _initializations
 from ._core import FieldFn, PotentialFn, UpdateFn, conv_padding
@@ -340,7 +345,11 @@ def multi_init_and_run(
 
 
 def search_for_init(
-    rng_key: Any, config: Mapping[str, Any], fft: bool = True
+    rng_key: Any,
+    config: Mapping[str, Any],
+    fft: bool = True,
+    *,
+    checkpoint: "Checkpointing | str | os.PathLike | None" = None,
 ) -> tuple[Any, dict[str, Any], Array]:
     """Sample random initial states and keep the longest-living one.
 
@@ -352,6 +361,15 @@ def search_for_init(
     - `rng_key`: a JAX PRNG key.
     - `config`: the configuration.
     - `fft`: FFT or direct convolution.
+    - `checkpoint`: a directory or a [`rollax.Checkpointing`][]. The candidates are
+        then simulated in batches of `every_steps` (or a sixteenth of them; at
+        least 2) and the progress (candidates done, their `N`, the best so far) is
+        saved between batches; the same call again resumes and returns bit for bit
+        what an uninterrupted checkpointed search returns (the same `all_N`, best
+        and cells as without `checkpoint=`; its statistics may differ from those in
+        the last float bits, as XLA compiles other batch sizes differently). A
+        checkpoint of another configuration, key or budget is refused with a
+        [`rollax.CheckpointError`][] listing what differs.
 
     **Returns:**
 
@@ -369,32 +387,126 @@ def search_for_init(
     if cells0.shape[1] != wp["nb_channels"]:
         cells0 = jnp.repeat(cells0, wp["nb_channels"], axis=1)
     rng_key, run_key = jax.random.split(rng_key)
-    final, _, _, stats = run_scan(
-        run_key,
-        cells0,
-        K,
-        gf_params,
-        weights,
-        jnp.asarray(wp["T"], jnp.float32),
-        int(runp["max_run_iter"]),
-        wp["R"],
-        update_fn,
-        stats_fn,
-        keep_frames=False,
-    )
-    del final
-    all_N = stats["N"]
-    best = int(jnp.argmax(all_N))
+
+    def simulate(cells):
+        final, _, _, stats = run_scan(
+            run_key,
+            cells,
+            K,
+            gf_params,
+            weights,
+            jnp.asarray(wp["T"], jnp.float32),
+            int(runp["max_run_iter"]),
+            wp["R"],
+            update_fn,
+            stats_fn,
+            keep_frames=False,
+        )
+        del final
+        return stats
+
+    if checkpoint is None:
+        stats = simulate(cells0)
+        all_N = stats["N"]
+        best = int(jnp.argmax(all_N))
+        best_stats = {k: v[:, best] for k, v in stats.items() if k != "N"}
+    else:
+        run = {
+            "configuration": _config_digest(config),
+            "fft": str(bool(fft)),
+            "key": _tree_digest(rng_key),
+            "initial states": _tree_digest(cells0),
+            "nb_init_search": str(nb_init),
+            "max_run_iter": str(int(runp["max_run_iter"])),
+        }
+        all_N, best, best_stats = _resumable_search(simulate, cells0, checkpoint, run)
     return (
         rng_key,
         {
             "N": int(all_N[best]),
             "init_idx": best,
             "cells": cells0[best : best + 1],
-            "all_stats": {k: v[:, best] for k, v in stats.items() if k != "N"},
+            "all_stats": best_stats,
         },
         all_N,
     )
+
+
+def _resumable_search(simulate, cells0, checkpoint, run):
+    """Simulate `cells0` in batches, keeping the best, saving between batches."""
+    store = CheckpointStore(checkpoint, run)
+    nb_init = int(cells0.shape[0])
+    every = store.config.every_steps
+    # Batches of one fixed size (the last one padded): one compilation, and at least
+    # two candidates, since XLA compiles a batch of one differently (last-bit changes).
+    size = min(nb_init, max(2, int(every) if every else math.ceil(nb_init / 16)))
+    try:
+        # The shapes and dtypes of what is saved, without simulating.
+        first = jax.eval_shape(simulate, cells0[:size])
+        stats_like = {
+            k: jax.ShapeDtypeStruct((v.shape[0], *v.shape[2:]), v.dtype)
+            for k, v in first.items()
+            if k != "N"
+        }
+        like = {
+            "done": np.zeros((), np.int64),
+            "all_N": np.zeros((nb_init,), first["N"].dtype),
+            "best": np.zeros((), np.int64),
+            "best_stats": stats_like,
+        }
+        restored = store.latest(like)
+        if restored is None:
+            done, best = 0, -1
+            all_N = np.zeros((nb_init,), first["N"].dtype)
+            best_stats = {}
+        else:
+            _, arrays = restored
+            done, best = int(arrays["done"]), int(arrays["best"])
+            all_N = np.asarray(arrays["all_N"]).copy()
+            best_stats = arrays["best_stats"]
+        while done < nb_init:
+            stop = min(done + size, nb_init)
+            batch = cells0[done:stop]
+            if stop - done < size:
+                pad = jnp.repeat(batch[-1:], size - (stop - done), axis=0)
+                batch = jnp.concatenate([batch, pad])
+            stats = simulate(batch)
+            n = np.asarray(stats["N"])[: stop - done]
+            all_N[done:stop] = n
+            i = int(np.argmax(n))
+            if best < 0 or n[i] > all_N[best]:  # strictly: the first maximum wins
+                best = done + i
+                best_stats = {k: v[:, i] for k, v in stats.items() if k != "N"}
+            done = stop
+            if done == nb_init or store.due(done):
+                arrays = {
+                    "done": np.asarray(done, np.int64),
+                    "all_N": all_N,
+                    "best": np.asarray(best, np.int64),
+                    "best_stats": best_stats,
+                }
+                store.save(done, arrays, 0)
+    finally:
+        store.close()
+    return jnp.asarray(all_N), best, dict(best_stats)
+
+
+def _tree_digest(tree: Any) -> str:
+    h = hashlib.sha256()
+    for leaf in jax.tree.leaves(tree):
+        if isinstance(leaf, jax.Array) and jnp.issubdtype(
+            leaf.dtype, jax.dtypes.prng_key
+        ):
+            leaf = jax.random.key_data(leaf)
+        array = np.ascontiguousarray(np.asarray(leaf))
+        h.update(f"{array.shape}{array.dtype}".encode())
+        h.update(array.tobytes())
+    return h.hexdigest()[:16]
+
+
+def _config_digest(config: Mapping[str, Any]) -> str:
+    text = json.dumps(get_container(config), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def search_for_mutation(
