@@ -17,7 +17,10 @@ EXAMPLE = ROOT / "docs" / "examples" / "rollax-toy-plugin"
 def test_example_plugin_is_discovered_through_its_entry_point():
     from rollax_toy_plugin import NoisyDecay
 
-    assert rollax.get_stepper("toy-decay") is NoisyDecay
+    assert rollax.get_stepper("rollax-toy-plugin:NoisyDecay") is NoisyDecay
+    # the key from before the `<distribution>:<ClassName>` scheme is an alias
+    with pytest.warns(DeprecationWarning, match="'rollax-toy-plugin:NoisyDecay'"):
+        assert rollax.get_stepper("toy-decay") is NoisyDecay
     [info] = [p for p in rollax.plugins() if p.name == "rollax-toy-plugin"]
     assert info.distribution == "rollax-toy-plugin" and info.ok
 
@@ -29,7 +32,9 @@ def test_cli_lists_installed_plugins():
         text=True,
         check=True,
     ).stdout
-    assert "rollax-toy-plugin" in out and "steppers: toy-decay" in out
+    assert (
+        "rollax-toy-plugin" in out and "steppers: rollax-toy-plugin:NoisyDecay" in out
+    )
 
 
 def _uv() -> str | None:

@@ -71,14 +71,34 @@ class TestGrayScott(StepperTests):
 def test_entry_point_registers_steppers_and_demo():
     steppers = rollax.steppers()
     for name in (
-        "apebench_lite.GeneralNonlinearStepper",
-        "apebench_lite.Advection",
-        "apebench_lite.NavierStokesVorticity",
+        "apebench-lite:GeneralNonlinearStepper",
+        "apebench-lite:Advection",
+        "apebench-lite:NavierStokesVorticity",
     ):
         assert name in steppers
-    assert rollax.get_stepper("apebench_lite.Diffusion") is st.Diffusion
+    assert rollax.get_stepper("apebench-lite:Diffusion") is st.Diffusion
+    # the old keys are deprecated aliases for one release
+    with pytest.warns(DeprecationWarning, match="'apebench-lite:Diffusion'"):
+        assert rollax.get_stepper("apebench_lite.Diffusion") is st.Diffusion
     assert rollax.get_demo("apebench-lite").name == "apebench-lite"
     assert ab.__version__ == "0.1.0"
+
+
+def test_registered_keys_follow_the_scheme():
+    # every key is `<distribution>:<ClassName>`
+    [info] = [p for p in rollax.plugins() if p.name == "apebench-lite"]
+    kinds = {
+        "runners": rollax.runners(),
+        "steppers": rollax.steppers(),
+        "layers": rollax.layers(),
+        "summarisers": rollax.summarisers(),
+    }
+    keys = 0
+    for kind, found in kinds.items():
+        for key in getattr(info, kind):
+            assert key == f"apebench-lite:{found[key].__name__}", key
+            keys += 1
+    assert keys == 13
 
 
 def test_quick_demo_writes_outputs(tmp_path: Path):

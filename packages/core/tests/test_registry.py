@@ -75,6 +75,39 @@ def test_unknown_name_lists_known_names_and_says_what_to_install(registry, toys)
     assert "pip install rollax" not in message
 
 
+def test_old_key_is_an_alias_with_a_deprecation_warning(registry):
+    class NoisyDecay(rollax.AbstractStepper):
+        name: ClassVar[str] = "rollax-toy-plugin:NoisyDecay"
+
+        def __call__(self, state, *, key=None):
+            return state
+
+    registry.register(plugin_module("toy", register_steppers=[NoisyDecay]), "toy")
+    # listing shows only the new key
+    assert list(registry.steppers()) == ["rollax-toy-plugin:NoisyDecay"]
+    assert registry.get_stepper("rollax-toy-plugin:NoisyDecay") is NoisyDecay
+    with pytest.warns(DeprecationWarning) as record:
+        assert registry.get_stepper("toy-decay") is NoisyDecay
+    [warning] = record
+    assert "'toy-decay' is deprecated" in str(warning.message)
+    assert "use 'rollax-toy-plugin:NoisyDecay'" in str(warning.message)
+    assert warning.filename == __file__  # attributed to the caller's line
+    # an alias is per kind, and only while its new key is registered
+    with pytest.raises(rollax.UnknownNameError, match="no runner named 'toy-decay'"):
+        registry.get_runner("toy-decay")
+    with pytest.raises(rollax.UnknownNameError, match="no stepper named 'lenia'"):
+        registry.get_stepper("lenia")
+
+
+def test_aliases_follow_the_key_scheme():
+    from rollax._registry import ALIASES
+
+    for kind, table in ALIASES.items():
+        for old, new in table.items():
+            dist, _, cls = new.partition(":")
+            assert dist and cls.isidentifier() and ":" not in old, (kind, old)
+
+
 def test_unknown_name_mentions_disabled_autoload(registry):
     with pytest.raises(rollax.UnknownNameError, match="autoloading is off"):
         registry.get_runner("x")

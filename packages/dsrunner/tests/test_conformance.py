@@ -78,12 +78,34 @@ def test_stepper_matches_dsrunner():
 
 
 def test_entry_point_discovered():
-    assert "dsrunner-lif" in rollax.steppers()
-    assert "dsrunner-hh" in rollax.steppers()
-    assert "dsrunner-izhikevich" in rollax.steppers()
-    assert "dsrunner-scan" in rollax.runners()
-    assert rollax.get_stepper("dsrunner-lif") is bp.LIFStepper
+    assert "dsrunner:LIFStepper" in rollax.steppers()
+    assert "dsrunner:HHStepper" in rollax.steppers()
+    assert "dsrunner:IzhikevichStepper" in rollax.steppers()
+    assert "dsrunner:ScanRunner" in rollax.runners()
+    assert rollax.get_stepper("dsrunner:LIFStepper") is bp.LIFStepper
     assert rollax.get_demo("dsrunner").name == "dsrunner"
+    # the old keys are deprecated aliases for one release
+    with pytest.warns(DeprecationWarning, match="'dsrunner:LIFStepper'"):
+        assert rollax.get_stepper("dsrunner-lif") is bp.LIFStepper
+    with pytest.warns(DeprecationWarning, match="'dsrunner:ScanRunner'"):
+        assert rollax.get_runner("dsrunner-scan") is bp.ScanRunner
+
+
+def test_registered_keys_follow_the_scheme():
+    # every key is `<distribution>:<ClassName>`
+    [info] = [p for p in rollax.plugins() if p.name == "dsrunner"]
+    kinds = {
+        "runners": rollax.runners(),
+        "steppers": rollax.steppers(),
+        "layers": rollax.layers(),
+        "summarisers": rollax.summarisers(),
+    }
+    keys = 0
+    for kind, found in kinds.items():
+        for key in getattr(info, kind):
+            assert key == f"dsrunner:{found[key].__name__}", key
+            keys += 1
+    assert keys == 4
 
 
 def test_demo_quick(tmp_path):

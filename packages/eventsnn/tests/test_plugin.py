@@ -14,10 +14,30 @@ SPIKES = es.EventPropSpike(
 
 
 def test_entry_point_is_discovered():
-    assert "eventsnn-eventprop-lif" in rollax.layers()
-    assert "eventsnn-lif" in rollax.layers()
-    assert rollax.get_layer("eventsnn-eventprop-lif") is es.EventPropLIFLayer
+    assert "eventsnn:EventPropLIFLayer" in rollax.layers()
+    assert "eventsnn:LIFLayer" in rollax.layers()
+    assert rollax.get_layer("eventsnn:EventPropLIFLayer") is es.EventPropLIFLayer
     assert rollax.get_demo("eventsnn").name == "eventsnn"
+    # the old keys are deprecated aliases for one release
+    with pytest.warns(DeprecationWarning, match="'eventsnn:EventPropLIFLayer'"):
+        assert rollax.get_layer("eventsnn-eventprop-lif") is es.EventPropLIFLayer
+
+
+def test_registered_keys_follow_the_scheme():
+    # every key is `<distribution>:<ClassName>`
+    [info] = [p for p in rollax.plugins() if p.name == "eventsnn"]
+    kinds = {
+        "runners": rollax.runners(),
+        "steppers": rollax.steppers(),
+        "layers": rollax.layers(),
+        "summarisers": rollax.summarisers(),
+    }
+    keys = 0
+    for kind, found in kinds.items():
+        for key in getattr(info, kind):
+            assert key == f"eventsnn:{found[key].__name__}", key
+            keys += 1
+    assert keys == 2
 
 
 class TestEventPropLIFLayer(LayerTests):

@@ -13,8 +13,28 @@ from rollax.testing import SummariserTests
 
 
 def test_entry_point_registers_summariser_and_demo():
-    assert rollax.summarisers()["imnn"] is IMNNSummariser
+    assert rollax.summarisers()["imnn-data:IMNNSummariser"] is IMNNSummariser
     assert rollax.get_demo("imnn-data").name == "imnn-data"
+    # the old key is a deprecated alias for one release
+    with pytest.warns(DeprecationWarning, match="'imnn-data:IMNNSummariser'"):
+        assert rollax.get_summariser("imnn") is IMNNSummariser
+
+
+def test_registered_keys_follow_the_scheme():
+    # every key is `<distribution>:<ClassName>`
+    [info] = [p for p in rollax.plugins() if p.name == "imnn-data"]
+    kinds = {
+        "runners": rollax.runners(),
+        "steppers": rollax.steppers(),
+        "layers": rollax.layers(),
+        "summarisers": rollax.summarisers(),
+    }
+    keys = 0
+    for kind, found in kinds.items():
+        for key in getattr(info, kind):
+            assert key == f"imnn-data:{found[key].__name__}", key
+            keys += 1
+    assert keys == 1
 
 
 def test_quick_demo_writes_outputs(tmp_path):

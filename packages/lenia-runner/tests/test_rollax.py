@@ -80,13 +80,37 @@ def test_entry_point_registers_everything():
     plugins = {p.name: p for p in rollax.plugins()}
     info = plugins["lenia-runner"]
     assert info.ok, info.errors
-    assert "lenia" in info.steppers and "lenia" in info.runners
-    assert "lenia-statistics" in info.summarisers
+    assert info.steppers == ("lenia-runner:LeniaStepper",)
+    assert info.runners == ("lenia-runner:LeniaRunner",)
+    assert info.summarisers == ("lenia-runner:LeniaStatistics",)
     assert "lenia-runner" in info.demos
-    assert rollax.get_stepper("lenia") is LeniaStepper
-    assert rollax.get_runner("lenia") is LeniaRunner
-    assert "lenia" in rollax.steppers() and "lenia" in rollax.runners()
+    assert rollax.get_stepper("lenia-runner:LeniaStepper") is LeniaStepper
+    assert rollax.get_runner("lenia-runner:LeniaRunner") is LeniaRunner
     assert rollax.get_demo("lenia-runner").name == "lenia-runner"
+    # the old keys are deprecated aliases for one release
+    with pytest.warns(DeprecationWarning, match="'lenia-runner:LeniaStepper'"):
+        assert rollax.get_stepper("lenia") is LeniaStepper
+    with pytest.warns(DeprecationWarning, match="'lenia-runner:LeniaRunner'"):
+        assert rollax.get_runner("lenia") is LeniaRunner
+    with pytest.warns(DeprecationWarning, match="'lenia-runner:LeniaStatistics'"):
+        assert rollax.get_summariser("lenia-statistics") is LeniaStatistics
+
+
+def test_registered_keys_follow_the_scheme():
+    # every key is `<distribution>:<ClassName>`
+    [info] = [p for p in rollax.plugins() if p.name == "lenia-runner"]
+    kinds = {
+        "runners": rollax.runners(),
+        "steppers": rollax.steppers(),
+        "layers": rollax.layers(),
+        "summarisers": rollax.summarisers(),
+    }
+    keys = 0
+    for kind, found in kinds.items():
+        for key in getattr(info, kind):
+            assert key == f"lenia-runner:{found[key].__name__}", key
+            keys += 1
+    assert keys == 3
 
 
 def test_demo_quick(tmp_path):

@@ -23,10 +23,10 @@ def test_deterministic_step_matches_formula():
 
 
 def test_installed_entry_point_is_discovered():
-    assert rollax.get_stepper("toy-decay") is NoisyDecay
+    assert rollax.get_stepper("rollax-toy-plugin:NoisyDecay") is NoisyDecay
     [info] = [p for p in rollax.plugins() if p.name == "rollax-toy-plugin"]
     assert info.distribution == "rollax-toy-plugin"
-    assert info.steppers == ("toy-decay",)
+    assert info.steppers == ("rollax-toy-plugin:NoisyDecay",)
     assert info.demos == ("rollax-toy-plugin",)
 
 

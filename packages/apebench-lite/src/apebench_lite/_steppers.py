@@ -73,7 +73,7 @@ class GeneralLinearStepper(AbstractETDRKStepper):
     - `num_channels`: channels of the state (the operator acts on each).
     """
 
-    name: ClassVar[str] = "apebench_lite.GeneralLinearStepper"
+    name: ClassVar[str] = "apebench-lite:GeneralLinearStepper"
 
     def __init__(
         self,
@@ -99,7 +99,7 @@ class GeneralLinearStepper(AbstractETDRKStepper):
 class Advection(AbstractETDRKStepper):
     """Exact stepper of `u_t + v . grad u = 0` (`velocity` scalar or one per axis)."""
 
-    name: ClassVar[str] = "apebench_lite.Advection"
+    name: ClassVar[str] = "apebench-lite:Advection"
 
     def __init__(
         self,
@@ -123,7 +123,7 @@ class Diffusion(AbstractETDRKStepper):
     (anisotropic diffusion `sum_ij nu_ij d_i d_j u`).
     """
 
-    name: ClassVar[str] = "apebench_lite.Diffusion"
+    name: ClassVar[str] = "apebench-lite:Diffusion"
 
     def __init__(
         self,
@@ -154,7 +154,7 @@ class Diffusion(AbstractETDRKStepper):
 class AdvectionDiffusion(AbstractETDRKStepper):
     """Exact stepper of `u_t + v . grad u = nu Laplace u`."""
 
-    name: ClassVar[str] = "apebench_lite.AdvectionDiffusion"
+    name: ClassVar[str] = "apebench-lite:AdvectionDiffusion"
 
     def __init__(
         self,
@@ -178,7 +178,7 @@ class Dispersion(AbstractETDRKStepper):
     `advect_on_diffusion=True` selects the spatially mixed form.
     """
 
-    name: ClassVar[str] = "apebench_lite.Dispersion"
+    name: ClassVar[str] = "apebench-lite:Dispersion"
 
     def __init__(
         self,
@@ -205,7 +205,7 @@ class HyperDiffusion(AbstractETDRKStepper):
     `diffuse_on_diffuse=True` selects the spatially mixed form.
     """
 
-    name: ClassVar[str] = "apebench_lite.HyperDiffusion"
+    name: ClassVar[str] = "apebench-lite:HyperDiffusion"
 
     def __init__(
         self,
@@ -236,7 +236,7 @@ class GeneralNonlinearStepper(AbstractETDRKStepper):
     - `nonlinear_coefficients`: `(b0, b1, b2)`; zero terms are skipped.
     """
 
-    name: ClassVar[str] = "apebench_lite.GeneralNonlinearStepper"
+    name: ClassVar[str] = "apebench-lite:GeneralNonlinearStepper"
 
     def __init__(
         self,
@@ -283,7 +283,7 @@ class GeneralConvectionStepper(AbstractETDRKStepper):
     `single_channel=True`; `conservative=False` uses `-b (u . grad) u`.
     """
 
-    name: ClassVar[str] = "apebench_lite.GeneralConvectionStepper"
+    name: ClassVar[str] = "apebench-lite:GeneralConvectionStepper"
 
     def __init__(
         self,
@@ -329,7 +329,7 @@ class GeneralConvectionStepper(AbstractETDRKStepper):
 class GeneralPolynomialStepper(AbstractETDRKStepper):
     """ETDRK stepper of `u_t = sum_j a_j sum_d d_d^j u + sum_k c_k u^k`."""
 
-    name: ClassVar[str] = "apebench_lite.GeneralPolynomialStepper"
+    name: ClassVar[str] = "apebench-lite:GeneralPolynomialStepper"
 
     def __init__(
         self,
@@ -456,7 +456,7 @@ class NavierStokesVorticity(AbstractETDRKStepper):
     `s n` instead of `s k_f` (exponax 0.1; the same when `L = 2 pi`).
     """
 
-    name: ClassVar[str] = "apebench_lite.NavierStokesVorticity"
+    name: ClassVar[str] = "apebench-lite:NavierStokesVorticity"
 
     def __init__(
         self,
@@ -532,7 +532,7 @@ def KolmogorovFlowVorticity(
 class GrayScott(AbstractETDRKStepper):
     """Gray-Scott reaction-diffusion for the two-channel state `(u, v)`."""
 
-    name: ClassVar[str] = "apebench_lite.GrayScott"
+    name: ClassVar[str] = "apebench-lite:GrayScott"
 
     def __init__(
         self,
@@ -579,7 +579,7 @@ class GrayScott(AbstractETDRKStepper):
 class SwiftHohenberg(AbstractETDRKStepper):
     """Swift-Hohenberg `u_t = r u - (k^2 + Laplace)^2 u + sum_k c_k u^k`."""
 
-    name: ClassVar[str] = "apebench_lite.SwiftHohenberg"
+    name: ClassVar[str] = "apebench-lite:SwiftHohenberg"
 
     def __init__(
         self,
@@ -624,7 +624,7 @@ class RepeatedStepper(rollax.AbstractStepper):
     """Apply `stepper` `num_sub_steps` times per call (ETDRK steppers stay in Fourier
     space between the substeps)."""
 
-    name: ClassVar[str] = "apebench_lite.RepeatedStepper"
+    name: ClassVar[str] = "apebench-lite:RepeatedStepper"
     stepper: rollax.AbstractStepper
     num_sub_steps: int = eqx.field(static=True)
 

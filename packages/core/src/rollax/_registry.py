@@ -11,6 +11,7 @@ import pluggy
 from . import hookspecs
 from ._demo import Demo
 from ._errors import PluginError, PluginWarning, UnknownNameError
+from ._helpers import warn_user
 from ._layer import AbstractLayer
 from ._markers import PROJECT_NAME
 from ._runner import AbstractRunner
@@ -36,6 +37,60 @@ FIRST_PARTY_PLUGINS: Mapping[str, str] = MappingProxyType(
         "apebench-lite": "spectral PDE steppers and neural emulators",
         "eventsnn": "event-based spiking network layers",
         "imnn-data": "information-maximising neural network summarisers",
+    }
+)
+
+# Keys from before the `<distribution>:<ClassName>` scheme, kept working (with a
+# DeprecationWarning naming the new key) for one release: kind -> old key -> new key.
+# An alias resolves only while its new key is registered.
+ALIASES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "runners": MappingProxyType(
+            {
+                "lenia": "lenia-runner:LeniaRunner",
+                "dsrunner-scan": "dsrunner:ScanRunner",
+            }
+        ),
+        "steppers": MappingProxyType(
+            {
+                "lenia": "lenia-runner:LeniaStepper",
+                "dsrunner-lif": "dsrunner:LIFStepper",
+                "dsrunner-hh": "dsrunner:HHStepper",
+                "dsrunner-izhikevich": "dsrunner:IzhikevichStepper",
+                "toy-decay": "rollax-toy-plugin:NoisyDecay",
+                **{
+                    f"apebench_lite.{n}": f"apebench-lite:{n}"
+                    for n in (
+                        "GeneralLinearStepper",
+                        "GeneralNonlinearStepper",
+                        "GeneralConvectionStepper",
+                        "GeneralPolynomialStepper",
+                        "Advection",
+                        "Diffusion",
+                        "AdvectionDiffusion",
+                        "Dispersion",
+                        "HyperDiffusion",
+                        "NavierStokesVorticity",
+                        "GrayScott",
+                        "SwiftHohenberg",
+                        "RepeatedStepper",
+                    )
+                },
+            }
+        ),
+        "layers": MappingProxyType(
+            {
+                "eventsnn-lif": "eventsnn:LIFLayer",
+                "eventsnn-eventprop-lif": "eventsnn:EventPropLIFLayer",
+            }
+        ),
+        "summarisers": MappingProxyType(
+            {
+                "lenia-statistics": "lenia-runner:LeniaStatistics",
+                "imnn": "imnn-data:IMNNSummariser",
+            }
+        ),
+        "demos": MappingProxyType({}),
     }
 )
 
@@ -242,8 +297,8 @@ class Registry:
                             f" with {_qualname(other_item)} and "
                             f"{self._who(plugin)}"
                             f" with {_qualname(item)}. Names must be unique: rename "
-                            "one of them (prefixing it with the plugin's name is the "
-                            "convention) or uninstall one plugin."
+                            "one of them (the convention is "
+                            "`<distribution>:<ClassName>`) or uninstall one plugin."
                         )
                     collected[kind][key] = (item, plugin)
         self._collected = collected
@@ -258,6 +313,14 @@ class Registry:
         if name in found:
             return found[name][0]
         noun = _KINDS[kind][2]
+        new = ALIASES[kind].get(name)
+        if new is not None and new in found:
+            warn_user(
+                f"the {noun} key {name!r} is deprecated and will be removed in the "
+                f"next release; use {new!r} (keys are `<distribution>:<ClassName>`).",
+                DeprecationWarning,
+            )
+            return found[new][0]
         known = ", ".join(sorted(found)) or "none"
         hint = (
             " Plugin autoloading is off (ROLLAX_DISABLE_PLUGIN_AUTOLOAD is set), so "

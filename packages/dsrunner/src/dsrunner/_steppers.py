@@ -62,7 +62,7 @@ class LIFStepper(rollax.AbstractStepper):
     - `method`: integration method.
     """
 
-    name: ClassVar[str] = "dsrunner-lif"
+    name: ClassVar[str] = "dsrunner:LIFStepper"
     size: int = eqx.field(static=True)
     dt: float = eqx.field(static=True)
     method: str = eqx.field(static=True)
@@ -132,7 +132,7 @@ class HHStepper(rollax.AbstractStepper):
     - `dt`, `method`: time step and integration method.
     """
 
-    name: ClassVar[str] = "dsrunner-hh"
+    name: ClassVar[str] = "dsrunner:HHStepper"
     size: int = eqx.field(static=True)
     dt: float = eqx.field(static=True)
     method: str = eqx.field(static=True)
@@ -181,7 +181,7 @@ class IzhikevichStepper(rollax.AbstractStepper):
     - `dt`, `method`: time step and integration method.
     """
 
-    name: ClassVar[str] = "dsrunner-izhikevich"
+    name: ClassVar[str] = "dsrunner:IzhikevichStepper"
     size: int = eqx.field(static=True)
     dt: float = eqx.field(static=True)
     method: str = eqx.field(static=True)
@@ -236,7 +236,7 @@ class ScanRunner(rollax.AbstractRunner):
     trajectory stacks the state after each step on a leading time axis.
     """
 
-    name: ClassVar[str] = "dsrunner-scan"
+    name: ClassVar[str] = "dsrunner:ScanRunner"
     stepper: rollax.AbstractStepper
 
     def run(

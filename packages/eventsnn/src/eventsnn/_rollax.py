@@ -79,7 +79,7 @@ class LIFLayer(_AbstractEventLayer):
     - `mean`, `std`: statistics of the initial weights.
     """
 
-    name: ClassVar[str] = "eventsnn-lif"
+    name: ClassVar[str] = "eventsnn:LIFLayer"
 
 
 class EventPropLIFLayer(_AbstractEventLayer):
@@ -90,4 +90,4 @@ class EventPropLIFLayer(_AbstractEventLayer):
     As for [`eventsnn.LIFLayer`][].
     """
 
-    name: ClassVar[str] = "eventsnn-eventprop-lif"
+    name: ClassVar[str] = "eventsnn:EventPropLIFLayer"

@@ -27,7 +27,7 @@ class IMNNSummariser(rollax.AbstractSummariser):
         parameters (`None` before `set_F_statistics`).
     """
 
-    name: ClassVar[str] = "imnn"
+    name: ClassVar[str] = "imnn-data:IMNNSummariser"
 
     w: PyTree[Any]
     apply: Callable = eqx.field(static=True)

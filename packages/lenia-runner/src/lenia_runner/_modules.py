@@ -52,7 +52,7 @@ class LeniaStepper(rollax.AbstractStepper):
     - `state_shape`: the expected `(C, *world)`.
     """
 
-    name: ClassVar[str] = "lenia"
+    name: ClassVar[str] = "lenia-runner:LeniaStepper"
     K: Array
     gf_params: Float[Array, "nb_kernels n_params"]
     kernels_weight_per_channel: Float[Array, "C nb_kernels"]
@@ -116,7 +116,7 @@ class LeniaRunner(rollax.AbstractRunner):
     - `stats_every`: statistics every k steps (0: none).
     """
 
-    name: ClassVar[str] = "lenia"
+    name: ClassVar[str] = "lenia-runner:LeniaRunner"
     stepper: LeniaStepper
     compute_stats_fn: StatsFn = eqx.field(static=True)
     stats_every: int = eqx.field(static=True, default=1)
@@ -197,7 +197,7 @@ class LeniaStatistics(rollax.AbstractSummariser):
     initial state) and returns a vector in the order of `report()['names']`.
     """
 
-    name: ClassVar[str] = "lenia-statistics"
+    name: ClassVar[str] = "lenia-runner:LeniaStatistics"
 
     def __call__(self, data: Mapping[str, Array]) -> Float[Array, " n_summaries"]:
         """Time means of the scalar statistics, then `N`."""

@@ -18,7 +18,7 @@ class NoisyDecay(rollax.AbstractStepper):
     - `dt`: the time step.
     """
 
-    name: ClassVar[str] = "toy-decay"
+    name: ClassVar[str] = "rollax-toy-plugin:NoisyDecay"
 
     size: int
     tau: Float[Array, ""]
