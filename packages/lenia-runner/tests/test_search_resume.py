@@ -73,3 +73,15 @@ def test_a_checkpoint_of_another_search_is_refused(tmp_path):
         _search(checkpoint, nb_init=5)
     # the refused calls overwrote nothing: the original search still reads back
     np.testing.assert_array_equal(_search(checkpoint)["all_N"], _search()["all_N"])
+
+
+def test_arrays_in_the_configuration_are_compared_by_content(tmp_path):
+    # numpy's repr elides the middle of large arrays; the fingerprint must not
+    cfg = _config(2)
+    cfg["run_params"]["cells"] = np.zeros((1, 40, 40))
+    cfg["run_params"]["cells"][0, 20, 20] = 0.5
+    checkpoint = rollax.Checkpointing(tmp_path, every_steps=2)
+    helpers.search_for_init(jax.random.key(0), cfg, checkpoint=checkpoint)
+    cfg["run_params"]["cells"][0, 20, 20] = 0.25
+    with pytest.raises(rollax.CheckpointError, match="configuration"):
+        helpers.search_for_init(jax.random.key(0), cfg, checkpoint=checkpoint)

@@ -505,7 +505,10 @@ def _tree_digest(tree: Any) -> str:
 
 
 def _config_digest(config: Mapping[str, Any]) -> str:
-    text = json.dumps(get_container(config), sort_keys=True, default=repr)
+    def describe(obj: Any) -> str:  # arrays by content: repr elides large ones
+        return _tree_digest(obj) if hasattr(obj, "shape") else repr(obj)
+
+    text = json.dumps(get_container(config), sort_keys=True, default=describe)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
