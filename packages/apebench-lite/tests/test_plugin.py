@@ -8,6 +8,7 @@ import pytest
 
 import apebench_lite as ab
 import rollax
+import rollax.testing
 from apebench_lite import stepper as st
 from rollax.testing import StepperTests
 
@@ -86,19 +87,7 @@ def test_entry_point_registers_steppers_and_demo():
 
 def test_registered_keys_follow_the_scheme():
     # every key is `<distribution>:<ClassName>`
-    [info] = [p for p in rollax.plugins() if p.name == "apebench-lite"]
-    kinds = {
-        "runners": rollax.runners(),
-        "steppers": rollax.steppers(),
-        "layers": rollax.layers(),
-        "summarisers": rollax.summarisers(),
-    }
-    keys = 0
-    for kind, found in kinds.items():
-        for key in getattr(info, kind):
-            assert key == f"apebench-lite:{found[key].__name__}", key
-            keys += 1
-    assert keys == 13
+    assert rollax.testing.assert_keys_follow_scheme("apebench-lite") == 13
 
 
 def test_quick_demo_writes_outputs(tmp_path: Path):

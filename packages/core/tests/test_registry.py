@@ -268,3 +268,30 @@ def test_importing_rollax_loads_no_plugin():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_assert_keys_follow_scheme_catches_a_bad_key(monkeypatch):
+    from rollax import _registry
+    from rollax.testing import assert_keys_follow_scheme
+
+    class Decay:
+        pass
+
+    info = rollax.PluginInfo(name="dist", steppers=("dist:Decay", "old-key"))
+    monkeypatch.setattr(_registry, "plugins", lambda: [info])
+    for kind in ("runners", "layers", "summarisers"):
+        monkeypatch.setattr(_registry, kind, dict)
+    monkeypatch.setattr(
+        _registry, "steppers", lambda: {"dist:Decay": Decay, "old-key": Decay}
+    )
+    with pytest.raises(AssertionError, match="'old-key' should be 'dist:Decay'"):
+        assert_keys_follow_scheme("dist")
+    monkeypatch.setattr(_registry, "steppers", lambda: {"dist:Decay": Decay})
+    monkeypatch.setattr(
+        _registry,
+        "plugins",
+        lambda: [rollax.PluginInfo(name="dist", steppers=("dist:Decay",))],
+    )
+    assert assert_keys_follow_scheme("dist") == 1
+    with pytest.raises(AssertionError, match="no installed plugin"):
+        assert_keys_follow_scheme("other")

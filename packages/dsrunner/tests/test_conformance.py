@@ -7,6 +7,7 @@ import pytest
 
 import dsrunner as bp
 import rollax
+import rollax.testing
 from rollax.testing import RunnerTests, StepperTests
 
 
@@ -93,19 +94,7 @@ def test_entry_point_discovered():
 
 def test_registered_keys_follow_the_scheme():
     # every key is `<distribution>:<ClassName>`
-    [info] = [p for p in rollax.plugins() if p.name == "dsrunner"]
-    kinds = {
-        "runners": rollax.runners(),
-        "steppers": rollax.steppers(),
-        "layers": rollax.layers(),
-        "summarisers": rollax.summarisers(),
-    }
-    keys = 0
-    for kind, found in kinds.items():
-        for key in getattr(info, kind):
-            assert key == f"dsrunner:{found[key].__name__}", key
-            keys += 1
-    assert keys == 4
+    assert rollax.testing.assert_keys_follow_scheme("dsrunner") == 4
 
 
 def test_demo_quick(tmp_path):

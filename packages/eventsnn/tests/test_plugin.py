@@ -5,6 +5,7 @@ import pytest
 
 import eventsnn as es
 import rollax
+import rollax.testing
 from rollax.testing import LayerTests
 
 PARAMS = es.LIFParameters(v_th=1.0)
@@ -25,19 +26,7 @@ def test_entry_point_is_discovered():
 
 def test_registered_keys_follow_the_scheme():
     # every key is `<distribution>:<ClassName>`
-    [info] = [p for p in rollax.plugins() if p.name == "eventsnn"]
-    kinds = {
-        "runners": rollax.runners(),
-        "steppers": rollax.steppers(),
-        "layers": rollax.layers(),
-        "summarisers": rollax.summarisers(),
-    }
-    keys = 0
-    for kind, found in kinds.items():
-        for key in getattr(info, kind):
-            assert key == f"eventsnn:{found[key].__name__}", key
-            keys += 1
-    assert keys == 2
+    assert rollax.testing.assert_keys_follow_scheme("eventsnn") == 2
 
 
 class TestEventPropLIFLayer(LayerTests):

@@ -8,6 +8,7 @@ import optax
 import pytest
 
 import rollax
+import rollax.testing
 from imnn_data import GradientIMNN, IMNNSummariser
 from rollax.testing import SummariserTests
 
@@ -22,19 +23,7 @@ def test_entry_point_registers_summariser_and_demo():
 
 def test_registered_keys_follow_the_scheme():
     # every key is `<distribution>:<ClassName>`
-    [info] = [p for p in rollax.plugins() if p.name == "imnn-data"]
-    kinds = {
-        "runners": rollax.runners(),
-        "steppers": rollax.steppers(),
-        "layers": rollax.layers(),
-        "summarisers": rollax.summarisers(),
-    }
-    keys = 0
-    for kind, found in kinds.items():
-        for key in getattr(info, kind):
-            assert key == f"imnn-data:{found[key].__name__}", key
-            keys += 1
-    assert keys == 1
+    assert rollax.testing.assert_keys_follow_scheme("imnn-data") == 1
 
 
 def test_quick_demo_writes_outputs(tmp_path):

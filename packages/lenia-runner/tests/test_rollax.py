@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import rollax
+import rollax.testing
 from lenia_runner import (
     LeniaRunner,
     LeniaStatistics,
@@ -98,19 +99,7 @@ def test_entry_point_registers_everything():
 
 def test_registered_keys_follow_the_scheme():
     # every key is `<distribution>:<ClassName>`
-    [info] = [p for p in rollax.plugins() if p.name == "lenia-runner"]
-    kinds = {
-        "runners": rollax.runners(),
-        "steppers": rollax.steppers(),
-        "layers": rollax.layers(),
-        "summarisers": rollax.summarisers(),
-    }
-    keys = 0
-    for kind, found in kinds.items():
-        for key in getattr(info, kind):
-            assert key == f"lenia-runner:{found[key].__name__}", key
-            keys += 1
-    assert keys == 3
+    assert rollax.testing.assert_keys_follow_scheme("lenia-runner") == 3
 
 
 def test_demo_quick(tmp_path):

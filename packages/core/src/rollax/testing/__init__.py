@@ -8,6 +8,7 @@ from ._conformance import (
 )
 from ._helpers import (
     assert_finite as assert_finite,
+    assert_keys_follow_scheme as assert_keys_follow_scheme,
     assert_same_structure as assert_same_structure,
     assert_trees_close as assert_trees_close,
     assert_trees_equal as assert_trees_equal,

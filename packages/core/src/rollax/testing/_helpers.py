@@ -74,3 +74,30 @@ def assert_clear_error(excinfo: Any) -> None:
         "the error for a wrong input shape should say what shape was expected; "
         f"got {type(excinfo.value).__name__}: {message!r}"
     )
+
+
+def assert_keys_follow_scheme(distribution: str) -> int:
+    """Check that every class `distribution` registers is listed as
+    `<distribution>:<ClassName>`; return how many it registers.
+
+    **Arguments:**
+
+    - `distribution`: the plugin's distribution name, as `rollax.plugins()` lists it.
+    """
+    from .. import _registry
+
+    infos = [p for p in _registry.plugins() if p.name == distribution]
+    assert infos, f"no installed plugin is named {distribution!r}"
+    listings = {
+        "runners": _registry.runners(),
+        "steppers": _registry.steppers(),
+        "layers": _registry.layers(),
+        "summarisers": _registry.summarisers(),
+    }
+    count = 0
+    for kind, listed in listings.items():
+        for key in getattr(infos[0], kind):
+            want = f"{distribution}:{listed[key].__name__}"
+            assert key == want, f"{kind} key {key!r} should be {want!r}"
+            count += 1
+    return count
